@@ -39,6 +39,8 @@ export interface CompiledPath {
   readonly variable?: string
   /** True for paths that can only ever select one node (no wildcard, `..`, slice or union). */
   readonly definite: boolean
+  /** AWS's bracket form of the path, `$['a'][0]`, quoted in error causes. */
+  readonly normalized: string
   /** The value at the path. Throws PathNotFoundError when a definite path selects nothing. */
   evaluate(scope: PathScope): JsonValue
   /** Like evaluate, but answers undefined instead of throwing. */
@@ -128,15 +130,17 @@ function simplePath(
     }
     return node
   }
+  const normalized = normalizedPath(segments)
   return {
     text,
     root,
     ...(variable !== undefined ? { variable } : {}),
     definite: true,
+    normalized,
     tryEvaluate,
     evaluate(scope) {
       const value = tryEvaluate(scope)
-      if (value === undefined) throw new PathNotFoundError(text, normalizedPath(segments))
+      if (value === undefined) throw new PathNotFoundError(text, normalized)
       return value
     },
   }
@@ -189,17 +193,17 @@ function jsonPath(
     if (definite) return found.length === 0 ? undefined : found[0]
     return found
   }
+  const normalized = JSONPath.toPathString(pathArray)
   return {
     text,
     root,
     ...(variable !== undefined ? { variable } : {}),
     definite,
+    normalized,
     tryEvaluate,
     evaluate(scope) {
       const value = tryEvaluate(scope)
-      if (value === undefined) {
-        throw new PathNotFoundError(text, JSONPath.toPathString(pathArray))
-      }
+      if (value === undefined) throw new PathNotFoundError(text, normalized)
       return value
     },
   }

@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// `npm test [-- vitest args]`: runs `vitest run` with a PostgreSQL server for the server suites.
+//
+// Which server:
+//   1. MILLRACE_TEST_DATABASE_URL, else DATABASE_URL: that server (tests create and drop their
+//      own databases on it, so the role needs CREATEDB).
+//   2. Else PostgreSQL binaries (/usr/lib/postgresql/15/bin, `pg_config --bindir`, then any
+//      /usr/lib/postgresql/*/bin): a throwaway cluster in a temp folder, on a free port of
+//      127.0.0.1, stopped and deleted when vitest ends (also on failure, SIGINT and SIGTERM).
+//      As root the cluster runs as the `postgres` user, since PostgreSQL refuses to run as root.
+//   3. Else no server: the server suites skip and say so.
+// When only the `unit` project is selected, no server is started.
+// The exit code is vitest's.
+import { spawn, spawnSync } from 'node:child_process'
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const args = process.argv.slice(2)
+const log = (message) => console.log(`[test] ${message}`)
+
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
+
+let cluster
+let child
+let interrupted
+let stopping = false
+
+for (const signal of Object.keys(SIGNAL_EXIT)) {
+  process.on(signal, () => {
+    interrupted ??= SIGNAL_EXIT[signal]
+    // Ctrl-C reaches vitest too (same process group); a signal sent to us alone is forwarded.
+    // Either way we wait for vitest to exit, then stop the cluster.
+    if (child && child.exitCode === null) child.kill(signal)
+  })
+}
+
+try {
+  const env = { ...process.env }
+  const url = process.env.MILLRACE_TEST_DATABASE_URL || process.env.DATABASE_URL
+  if (!needsServer(args)) {
+    log('only unit tests selected: no PostgreSQL server started')
+  } else if (url) {
+    env.MILLRACE_TEST_DATABASE_URL = url
+    log(`PostgreSQL server suite: using the server at ${redact(url)}`)
+  } else {
+    const bindir = findBindir()
+    if (bindir) {
+      const started = Date.now()
+      cluster = await startCluster(bindir)
+      env.MILLRACE_TEST_DATABASE_URL = cluster.url
+      log(
+        `PostgreSQL server suite: throwaway cluster ${cluster.version} at 127.0.0.1:${cluster.port}` +
+          ` (${bindir}, ready in ${Date.now() - started} ms)`,
+      )
+    } else {
+      delete env.MILLRACE_TEST_DATABASE_URL
+      console.log(
+        '\n*** PostgreSQL server suite SKIPPED: no server binaries found' +
+          ' (set MILLRACE_TEST_DATABASE_URL or install PostgreSQL 15) ***\n',
+      )
+    }
+  }
+  const code = interrupted ?? (await runVitest(env))
+  await shutdown(code)
+} catch (error) {
+  console.error(error)
+  await shutdown(1)
+}
+
+function needsServer(vitestArgs) {
+  const projects = []
+  vitestArgs.forEach((arg, i) => {
+    if (arg === '--project') projects.push(vitestArgs[i + 1] ?? '')
+    else if (arg.startsWith('--project=')) projects.push(arg.slice('--project='.length))
+  })
+  return projects.length === 0 || projects.some((p) => p !== 'unit')
+}
+
+function runVitest(env) {
+  const bin = join(import.meta.dirname, '..', 'node_modules', 'vitest', 'vitest.mjs')
+  return new Promise((resolve, reject) => {
+    child = spawn(process.execPath, [bin, 'run', ...args], { stdio: 'inherit', env })
+    child.on('error', reject)
+    child.on('exit', (code, signal) => resolve(code ?? SIGNAL_EXIT[signal] ?? 1))
+  })
+}
+
+async function shutdown(code) {
+  if (stopping) return
+  stopping = true
+  if (cluster) {
+    try {
+      cluster.stop()
+    } catch (error) {
+      console.error('[test] stopping the throwaway cluster failed:', error)
+      if (code === 0) code = 1
+    }
+  }
+  process.exit(code)
+}
+
+function findBindir() {
+  const hasServer = (dir) =>
+    dir && existsSync(join(dir, 'postgres')) && existsSync(join(dir, 'initdb'))
+  const candidates = ['/usr/lib/postgresql/15/bin']
+  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' })
+  if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim())
+  if (existsSync('/usr/lib/postgresql')) {
+    const versions = readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a))
+    candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`))
+  }
+  return candidates.find(hasServer)
+}
+
+async function startCluster(bindir) {
+  const asRoot = process.getuid?.() === 0
+  const dir = mkdtempSync(join(tmpdir(), 'millrace-pg-'))
+  const data = join(dir, 'data')
+  const run = (command, commandArgs) => {
+    const argv = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bindir, command), ...commandArgs]]
+      : [join(bindir, command), commandArgs]
+    const result = spawnSync(argv[0], argv[1], { encoding: 'utf8', cwd: dir })
+    if (result.status !== 0) {
+      throw new Error(
+        `${command} failed (${result.error?.message ?? `exit ${result.status}`}):\n` +
+          `${result.stdout ?? ''}${result.stderr ?? ''}`,
+      )
+    }
+    return result.stdout
+  }
+  const removeDir = () => rmSync(dir, { recursive: true, force: true })
+
+  try {
+    if (asRoot) {
+      const id = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' })
+      const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' })
+      if (id.status !== 0) {
+        throw new Error('running as root, but there is no `postgres` user to run the cluster as')
+      }
+      chownSync(dir, Number(id.stdout), Number(gid.stdout))
+    }
+    run('initdb', [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-sync',
+    ])
+  } catch (error) {
+    removeDir()
+    throw error
+  }
+
+  let lastError
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort()
+    // A throwaway cluster: durability settings off for speed, TCP on loopback only, the socket
+    // in our own folder (not /var/run/postgresql, which may not exist).
+    const options = [
+      `-p ${port}`,
+      "-c listen_addresses='127.0.0.1'",
+      `-c unix_socket_directories='${dir}'`,
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=200',
+    ].join(' ')
+    try {
+      run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', 'start'])
+      const stop = () => {
+        try {
+          run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
+        } finally {
+          removeDir()
+        }
+      }
+      const version = run('postgres', ['--version'])
+        .trim()
+        .replace(/^postgres \(PostgreSQL\) /, '')
+      return {
+        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        port,
+        version,
+        stop,
+      }
+    } catch (error) {
+      // most likely the port was taken in between: try another
+      const logFile = join(dir, 'server.log')
+      lastError = existsSync(logFile)
+        ? new Error(`${error.message}\nserver.log:\n${readFileSync(logFile, 'utf8')}`)
+        : error
+      if (interrupted) break
+    }
+  }
+  removeDir()
+  throw lastError
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function redact(url) {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '(unparsable URL)'
+  }
+}

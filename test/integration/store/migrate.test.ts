@@ -1,0 +1,216 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openDatabase, type Database } from '../../../engine/store/database.js'
+import { loadMigrations, migrate } from '../../../engine/store/migrate.js'
+import {
+  createServerDatabase,
+  describeEachBackend,
+  describeMultiConnection,
+  openTestDatabase,
+  type ServerTestDatabase,
+  type TestDatabase,
+} from '../../helpers/database.js'
+
+/** A migrations folder of our own, so a test can edit files the way a careless change would. */
+async function migrationsDir(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'millrace-migrations-'))
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text)
+  return dir
+}
+
+async function tableNames(database: Database): Promise<string[]> {
+  const { rows } = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables
+    where table_schema = 'public' order by table_name
+  `.execute(database.db)
+  return rows.map((row) => row.table_name)
+}
+
+describe('loadMigrations', () => {
+  it('reads migrations/ in version order with a sha256 checksum each', async () => {
+    const migrations = await loadMigrations()
+    expect(migrations[0]).toMatchObject({ version: 1, name: 'init', fileName: '0001_init.sql' })
+    expect(migrations.map((m) => m.version)).toEqual(
+      [...migrations.map((m) => m.version)].sort((a, b) => a - b),
+    )
+    for (const m of migrations) expect(m.checksum).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('refuses a .sql file that is not named NNNN_name.sql', async () => {
+    const dir = await migrationsDir({ '0001_ok.sql': 'select 1', 'extra.sql': 'select 1' })
+    try {
+      await expect(loadMigrations(dir)).rejects.toThrow(/extra\.sql is not named/)
+    } finally {
+      await rm(dir, { recursive: true })
+    }
+  })
+
+  it('refuses two files with one version', async () => {
+    const dir = await migrationsDir({ '0001_a.sql': 'select 1', '1_b.sql': 'select 1' })
+    try {
+      await expect(loadMigrations(dir)).rejects.toThrow(/share a version/)
+    } finally {
+      await rm(dir, { recursive: true })
+    }
+  })
+})
+
+describeEachBackend('migrate', (backend) => {
+  let test: TestDatabase
+  let dirs: string[] = []
+  const dirOf = async (files: Record<string, string>) => {
+    const dir = await migrationsDir(files)
+    dirs.push(dir)
+    return dir
+  }
+
+  beforeEach(async () => {
+    test = await openTestDatabase(backend)
+  })
+
+  afterEach(async () => {
+    await test.dispose()
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })))
+    dirs = []
+  })
+
+  it('applies migrations/ once and records each file', async () => {
+    const { database } = test
+    const first = await migrate(database)
+    const files = await loadMigrations()
+    expect(first.applied.map((m) => m.fileName)).toEqual(files.map((m) => m.fileName))
+    expect(first.version).toBe(files.at(-1)?.version)
+
+    expect(await tableNames(database)).toEqual(
+      expect.arrayContaining([
+        'activities',
+        'executions',
+        'history_events',
+        'millrace_migrations',
+        'pending_events',
+        'state_machine_revisions',
+        'state_machines',
+        'tasks',
+        'timers',
+      ]),
+    )
+    const recorded = await database.db
+      .selectFrom('millrace_migrations')
+      .selectAll()
+      .orderBy('version')
+      .execute()
+    expect(recorded.map(({ version, name, checksum }) => ({ version, name, checksum }))).toEqual(
+      files.map(({ version, name, checksum }) => ({ version, name, checksum })),
+    )
+    expect(recorded[0]?.applied_at).toBeInstanceOf(Date)
+
+    const second = await migrate(database)
+    expect(second.applied).toEqual([])
+    expect(await database.db.selectFrom('millrace_migrations').selectAll().execute()).toEqual(
+      recorded,
+    )
+  })
+
+  it('applies only the files added since the last run', async () => {
+    const dir = await dirOf({ '0001_a.sql': 'create table a (id int);' })
+    expect((await migrate(test.database, { migrationsDir: dir })).applied).toHaveLength(1)
+    await writeFile(join(dir, '0002_b.sql'), 'create table b (id int); create table c (id int);')
+    const result = await migrate(test.database, { migrationsDir: dir })
+    expect(result.applied.map((m) => m.fileName)).toEqual(['0002_b.sql'])
+    expect(result.version).toBe(2)
+    expect(await tableNames(test.database)).toEqual(['a', 'b', 'c', 'millrace_migrations'])
+  })
+
+  it('refuses to run when an applied file changed, and applies nothing', async () => {
+    const dir = await dirOf({ '0001_a.sql': 'create table a (id int);' })
+    await migrate(test.database, { migrationsDir: dir })
+    await writeFile(join(dir, '0001_a.sql'), 'create table a (id bigint);')
+    await writeFile(join(dir, '0002_b.sql'), 'create table b (id int);')
+    await expect(migrate(test.database, { migrationsDir: dir })).rejects.toThrow(
+      /0001_a\.sql changed after it was applied/,
+    )
+    expect(await tableNames(test.database)).toEqual(['a', 'millrace_migrations'])
+  })
+
+  it('treats CRLF and LF versions of a file as the same file', async () => {
+    const dir = await dirOf({ '0001_a.sql': 'create table a (id int);\nselect 1;\n' })
+    await migrate(test.database, { migrationsDir: dir })
+    await writeFile(join(dir, '0001_a.sql'), 'create table a (id int);\r\nselect 1;\r\n')
+    expect((await migrate(test.database, { migrationsDir: dir })).applied).toEqual([])
+  })
+
+  it('rolls a failing migration back whole and records nothing for it', async () => {
+    const dir = await dirOf({
+      '0001_a.sql': 'create table a (id int);',
+      '0002_bad.sql': 'create table b (id int);\ninsert into b values (1);\nselect 1 / 0;',
+    })
+    await expect(migrate(test.database, { migrationsDir: dir })).rejects.toThrow(
+      /Migration 0002_bad\.sql failed: division by zero/,
+    )
+    expect(await tableNames(test.database)).toEqual(['a', 'millrace_migrations'])
+    const versions = await test.database.db
+      .selectFrom('millrace_migrations')
+      .select('version')
+      .execute()
+    expect(versions).toEqual([{ version: 1 }])
+  })
+
+  it('refuses a database migrated by a newer millrace', async () => {
+    const newer = await dirOf({ '0001_a.sql': 'select 1;', '0002_b.sql': 'select 1;' })
+    await migrate(test.database, { migrationsDir: newer })
+    const older = await dirOf({ '0001_a.sql': 'select 1;' })
+    await expect(migrate(test.database, { migrationsDir: older })).rejects.toThrow(
+      /has migration 2 applied, which this millrace does not have/,
+    )
+  })
+
+  it('refuses a file added with a version below one already applied', async () => {
+    const dir = await dirOf({ '0001_a.sql': 'select 1;', '0003_c.sql': 'select 1;' })
+    await migrate(test.database, { migrationsDir: dir })
+    await writeFile(join(dir, '0002_b.sql'), 'create table b (id int);')
+    await expect(migrate(test.database, { migrationsDir: dir })).rejects.toThrow(
+      /0002_b\.sql is older than migration 3/,
+    )
+  })
+})
+
+describeMultiConnection('migrate: engines starting together', () => {
+  let server: ServerTestDatabase
+  let dir: string
+
+  beforeEach(async () => {
+    server = await createServerDatabase()
+    // The sleep holds the first migrator inside its transaction long enough that the others
+    // arrive while it runs: without the advisory lock, two of them would both create table a.
+    dir = await migrationsDir({
+      '0001_a.sql': 'create table a (id int);\nselect pg_sleep(0.2);',
+      '0002_b.sql': 'create table b (id int);',
+    })
+  })
+
+  afterEach(async () => {
+    await server.drop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('applies each file once when four migrators race on one database', async () => {
+    const databases = await Promise.all(
+      [1, 2, 3, 4].map(() => openDatabase({ databaseUrl: server.url, maxConnections: 1 })),
+    )
+    try {
+      const results = await Promise.all(
+        databases.map((database) => migrate(database, { migrationsDir: dir })),
+      )
+      const applied = results.flatMap((r) => r.applied.map((m) => m.fileName)).sort()
+      expect(applied).toEqual(['0001_a.sql', '0002_b.sql'])
+      const [first] = databases
+      const rows = await first!.db.selectFrom('millrace_migrations').select('version').execute()
+      expect(rows.map((r) => r.version).sort()).toEqual([1, 2])
+    } finally {
+      await Promise.all(databases.map((database) => database.close()))
+    }
+  })
+})
