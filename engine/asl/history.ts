@@ -46,7 +46,28 @@ const NO_DETAILS = new Set([
 /** The `inputDetails`/`outputDetails` AWS attaches to payload text. */
 export const NOT_TRUNCATED = { truncated: false } as const
 
-/** JSON text of a payload as it appears in history details. */
-export function payloadText(value: JsonValue): string {
-  return JSON.stringify(value)
+/**
+ * A payload inside history details. AWS sends payloads as JSON text; millrace keeps the JSON
+ * value (no encoding on the interpreter's hot path, stored as jsonb as is) and the API writes it
+ * out as text in AWS's shape (see toAwsHistoryEvent).
+ */
+export function payloadText(value: JsonValue): JsonValue {
+  return value
+}
+
+const PAYLOAD_FIELDS = new Set(['input', 'output', 'parameters'])
+
+/** The event exactly as AWS's GetExecutionHistory returns it: payloads as JSON text. */
+export function toAwsHistoryEvent(event: HistoryEvent): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {}
+  for (const [key, value] of Object.entries(event)) {
+    if (key.endsWith('EventDetails') && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const details: Record<string, JsonValue> = {}
+      for (const [k, v] of Object.entries(value)) {
+        details[k] = PAYLOAD_FIELDS.has(k) ? JSON.stringify(v) : v
+      }
+      out[key] = details
+    } else out[key] = value
+  }
+  return out
 }

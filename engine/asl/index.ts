@@ -2,7 +2,7 @@
 export { judgeChildren, type ChildrenPolicy, type ChildrenVerdict } from './children.js'
 export { compileMachine, type CompiledMachine } from './compile/machine.js'
 export { AslError, errorMatches, STATES_ERRORS, type AslFailure } from './errors.js'
-export { detailsKey, type HistoryEvent } from './history.js'
+export { detailsKey, toAwsHistoryEvent, type HistoryEvent } from './history.js'
 export { interpret } from './interpret.js'
 export { isObject, jsonByteSize, jsonEquals, type JsonObject, type JsonValue } from './json.js'
 export { parseResource, type TaskResource } from './resources.js'

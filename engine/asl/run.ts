@@ -183,7 +183,7 @@ export class Run {
     this.frame.enteredTime = this.env.now
     this.frame.retries = []
     this.frame.retryCount = 0
-    delete this.frame.waiting
+    this.frame.waiting = undefined
     this.frame.enteredEventId = this.emit(`${state.type}StateEntered`, 'stateEnteredEventDetails', {
       name,
       input: payloadText(input),
@@ -194,7 +194,7 @@ export class Run {
 
   /** Leave the current state with its output: go to Next, or end the frame. */
   exit(state: CompiledState, output: JsonValue, next?: string): Transition {
-    delete this.frame.waiting
+    this.frame.waiting = undefined
     this.emit(`${state.type}StateExited`, 'stateExitedEventDetails', {
       name: state.name,
       output: payloadText(output),
@@ -213,7 +213,7 @@ export class Run {
    */
   failState(state: CompiledState, failure: AslFailure): Transition {
     const error = failure.error ?? ''
-    delete this.frame.waiting
+    this.frame.waiting = undefined
     const runtime = error === 'States.Runtime'
     if (!runtime && 'retry' in state && state.retry.length > 0) {
       const decision = decideRetry(state.retry, this.frame.retries, error, () => this.env.random())
@@ -275,7 +275,7 @@ export class Run {
   succeedFrame(output: JsonValue): void {
     this.frame.status = 'SUCCEEDED'
     this.frame.output = output
-    delete this.frame.waiting
+    this.frame.waiting = undefined
     const origin = this.frame.origin
     if (origin === undefined) {
       this.emit('ExecutionSucceeded', 'executionSucceededEventDetails', {
@@ -293,7 +293,7 @@ export class Run {
 
   failFrame(failure: AslFailure): null {
     this.frame.status = 'FAILED'
-    delete this.frame.waiting
+    this.frame.waiting = undefined
     if (failure.error !== undefined) this.frame.error = failure.error
     if (failure.cause !== undefined) this.frame.cause = failure.cause
     const origin = this.frame.origin
@@ -312,7 +312,7 @@ export class Run {
   /** End the whole frame with a status other than success or failure (Stop, time-out). */
   endFrame(status: 'ABORTED' | 'TIMED_OUT', type: string, failure: AslFailure): void {
     this.frame.status = status
-    delete this.frame.waiting
+    this.frame.waiting = undefined
     if (failure.error !== undefined) this.frame.error = failure.error
     if (failure.cause !== undefined) this.frame.cause = failure.cause
     const detailsKey = type.charAt(0).toLowerCase() + type.slice(1) + 'EventDetails'

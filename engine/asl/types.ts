@@ -42,7 +42,7 @@ export interface Frame {
   /** Retries made so far in the current state, per retrier, and in total. */
   readonly retries: readonly number[]
   readonly retryCount: number
-  readonly waiting?: Waiting
+  readonly waiting?: Waiting | undefined
   /** The timer that ends the execution at its TimeoutSeconds (top-level frame only). */
   readonly executionTimerId?: string
   readonly output?: JsonValue
