@@ -15,8 +15,9 @@ export interface Tables {
   state_machines: StateMachinesTable
   state_machine_revisions: StateMachineRevisionsTable
   executions: ExecutionsTable
+  frames: FramesTable
+  child_groups: ChildGroupsTable
   history_events: HistoryEventsTable
-  pending_events: PendingEventsTable
   tasks: TasksTable
   timers: TimersTable
 }
@@ -80,17 +81,15 @@ export interface ActivitiesTable {
 }
 
 export type StateMachineType = 'STANDARD' | 'EXPRESS'
-export type StateMachineStatus = 'ACTIVE' | 'DELETING'
 
 export interface StateMachinesTable {
   id: IdentityId
   name: string
   type: ColumnType<StateMachineType, StateMachineType | undefined, StateMachineType>
-  status: ColumnType<StateMachineStatus, StateMachineStatus | undefined, StateMachineStatus>
-  role_arn: string | null
+  role_arn: string
   current_revision_id: number | null
   created_at: TimestampWithDefault
-  updated_at: TimestampWithDefault
+  deleted_at: NullableTimestamp
 }
 
 export interface StateMachineRevisionsTable {
@@ -99,12 +98,10 @@ export interface StateMachineRevisionsTable {
   revision: number
   definition: string
   definition_hash: string
-  description: string | null
   created_at: TimestampWithDefault
 }
 
-export type ExecutionStatus =
-  'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE'
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED'
 
 export interface ExecutionsTable {
   id: Generated<string>
@@ -116,74 +113,89 @@ export interface ExecutionsTable {
   output: NullableJsonb
   error: string | null
   cause: string | null
-  snapshot: Jsonb
-  version: Generated<number>
   next_event_id: Generated<number>
-  started_at: TimestampWithDefault
+  version: Generated<number>
+  started_at: Timestamp
   stopped_at: NullableTimestamp
-  updated_at: TimestampWithDefault
+}
+
+export type FrameStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT'
+
+export interface FramesTable {
+  id: IdentityId
+  execution_id: string
+  group_id: number | null
+  child_index: number | null
+  status: FrameStatus
+  input: NullableJsonb
+  snapshot: NullableJsonb
+  output: NullableJsonb
+  error: string | null
+  cause: string | null
+  version: Generated<number>
+}
+
+export interface ChildGroupsTable {
+  id: IdentityId
+  execution_id: string
+  parent_frame_id: number
+  children_id: string
+  state_type: 'Parallel' | 'Map'
+  total: number
+  max_concurrency: number
+  tolerated_failure_count: number | null
+  tolerated_failure_percentage: number | null
+  previous_event_id: number
+  next_index: Generated<number>
+  running: Generated<number>
+  succeeded: Generated<number>
+  failed: Generated<number>
+  done: Generated<boolean>
 }
 
 export interface HistoryEventsTable {
   execution_id: string
   event_id: number
-  previous_event_id: Generated<number>
+  previous_event_id: number
   type: string
-  occurred_at: TimestampWithDefault
+  occurred_at: Timestamp
   details: NullableJsonb
 }
 
-export interface PendingEventsTable {
-  id: IdentityId
-  execution_id: string
-  kind: string
-  payload: JsonbWithDefault
-  dedupe_key: string | null
-  created_at: TimestampWithDefault
-}
-
-export type TaskKind = 'function' | 'http' | 'activity' | 'callback'
-export type TaskStatus = 'QUEUED' | 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED'
+export type TaskKind = 'push' | 'activity' | 'callback'
+export type TaskStatus =
+  'SCHEDULED' | 'STARTED' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED'
 
 export interface TasksTable {
-  id: IdentityId
+  id: string
   execution_id: string
+  frame_id: number
   state_name: string
-  task_key: string
-  attempt: Generated<number>
+  attempt: number
   kind: TaskKind
   resource: string
-  activity_id: number | null
-  token_hash: string
+  activity_name: string | null
   input: Jsonb
-  status: ColumnType<TaskStatus, TaskStatus | undefined, TaskStatus>
-  available_at: TimestampWithDefault
+  token_hash: string | null
+  status: TaskStatus
   timeout_seconds: number | null
   heartbeat_seconds: number | null
   worker_name: string | null
-  last_heartbeat_at: NullableTimestamp
+  lease_owner: string | null
+  lease_until: NullableTimestamp
+  dispatch_count: Generated<number>
   created_at: TimestampWithDefault
   started_at: NullableTimestamp
   finished_at: NullableTimestamp
 }
 
-export type TimerReason = 'Wait' | 'Retry' | 'Timeout' | 'HeartbeatTimeout'
+export type TimerReason = 'Wait' | 'Retry' | 'ExecutionTimeout' | 'TaskTimeout' | 'HeartbeatTimeout'
 
 export interface TimersTable {
-  id: IdentityId
+  id: string
   execution_id: string
-  fire_at: Timestamp
+  frame_id: number
+  task_id: string | null
   reason: TimerReason
-  payload: JsonbWithDefault
-  created_at: TimestampWithDefault
+  fire_at: Timestamp
 }
-
-export type Execution = Selectable<ExecutionsTable>
-export type NewExecution = Insertable<ExecutionsTable>
-export type ExecutionUpdate = Updateable<ExecutionsTable>
-export type HistoryEventRow = Selectable<HistoryEventsTable>
-export type NewHistoryEvent = Insertable<HistoryEventsTable>
-export type TaskRow = Selectable<TasksTable>
-export type NewTask = Insertable<TasksTable>
-export type TimerRow = Selectable<TimersTable>
-export type NewTimer = Insertable<TimersTable>

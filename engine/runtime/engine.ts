@@ -1,0 +1,498 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { ExecutionContext, InterpreterEvent, JsonValue } from '../asl/index.js'
+import type { Database, Executor } from '../store/index.js'
+import * as decisions from '../store/decisions.js'
+import * as executions from '../store/executions.js'
+import * as work from '../store/work.js'
+import { decide, startExecution, type DecisionEffects, type FrameEvent } from './decide.js'
+import { MachineCache } from './machine-cache.js'
+import type { TaskOutcome } from './run-in-memory.js'
+
+/** Carries out one push task (a function endpoint call). Issue-4's HTTP dispatcher is one. */
+export type PushHandler = (task: decisions.PushTask) => Promise<TaskOutcome>
+
+export interface EngineOptions {
+  readonly database: Database
+  readonly logger: Logger
+  /** Shown in task leases; defaults to a random id. */
+  readonly engineId?: string
+  readonly region?: string
+  readonly accountId?: string
+  /** Multiplies every timer's delay (tests shorten Waits with 0). Default 1. */
+  readonly timeScale?: number
+  readonly pushHandler?: PushHandler
+  /** How often every loop polls even without a notification. Default 1000 ms. */
+  readonly pollIntervalMs?: number
+  /** At most this many push tasks in flight in this process. Default 64. */
+  readonly maxConcurrentDispatches?: number
+}
+
+const TIMERS_CHANNEL = 'millrace_timers'
+/** Decisions a transaction retries when PostgreSQL reports a deadlock or serialization failure. */
+const RETRYABLE = new Set(['40001', '40P01'])
+
+/**
+ * The durable engine of one process: it applies events to executions in transactions, fires
+ * timers by the database clock, dispatches push tasks and takes over the push tasks of engines
+ * that died. Several engines share one database; none holds state another needs.
+ */
+export class Engine {
+  readonly engineId: string
+  readonly region: string
+  readonly accountId: string
+  private readonly db: Database
+  private readonly log: Logger
+  private readonly machines = new MachineCache()
+  private readonly contexts = new Map<string, ExecutionContext>()
+  private readonly timeScale: number
+  private readonly pollMs: number
+  private readonly maxDispatches: number
+  private readonly inFlight = new Set<Promise<void>>()
+  private readonly dispatchQueue: decisions.PushTask[] = []
+  private running = false
+  private stopping = false
+  private loops: Promise<void>[] = []
+  private wakeTimers: (() => void) | undefined
+  private unlisten: (() => Promise<void>) | undefined
+  private readonly finishedWaiters = new Map<string, (() => void)[]>()
+
+  constructor(private readonly options: EngineOptions) {
+    this.db = options.database
+    this.log = options.logger
+    this.engineId = options.engineId ?? randomUUID()
+    this.region = options.region ?? 'us-east-1'
+    this.accountId = options.accountId ?? '000000000000'
+    this.timeScale = options.timeScale ?? 1
+    this.pollMs = options.pollIntervalMs ?? 1000
+    this.maxDispatches = options.maxConcurrentDispatches ?? 64
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
+  /** Start the background loops: timers and the take-over of abandoned push tasks. */
+  async start(): Promise<void> {
+    if (this.running) return
+    this.running = true
+    this.stopping = false
+    this.unlisten = await this.db.listen(TIMERS_CHANNEL, () => this.wakeTimers?.(), {
+      onListening: () => this.wakeTimers?.(),
+    })
+    this.loops = [this.timerLoop(), this.leaseLoop()]
+    this.log.info({ engineId: this.engineId }, 'engine started')
+  }
+
+  /**
+   * Stop claiming work, let the decisions in hand finish, wait up to graceMs for push tasks in
+   * flight, and hand the rest back (their leases end now, so another engine takes them at once).
+   */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    if (!this.running) return
+    this.stopping = true
+    this.wakeTimers?.()
+    await Promise.all(this.loops)
+    const grace = options.graceMs ?? 10_000
+    await Promise.race([Promise.all([...this.inFlight]), sleep(grace)])
+    await work.releaseLeases(this.db.db, this.engineId)
+    await this.unlisten?.()
+    this.running = false
+    this.log.info({ engineId: this.engineId }, 'engine stopped')
+  }
+
+  // ---- ARNs ----------------------------------------------------------------------------------
+
+  stateMachineArn(name: string): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`
+  }
+
+  executionArn(machineName: string, executionName: string): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:execution:${machineName}:${executionName}`
+  }
+
+  activityArn(name: string): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:activity:${name}`
+  }
+
+  // ---- decisions -------------------------------------------------------------------------------
+
+  /**
+   * Insert an execution and run it to its first suspension in the same transaction. Answers
+   * undefined when an execution of that name exists (the caller decides what that means).
+   */
+  async startExecution(args: {
+    stateMachineId: number
+    stateMachineName: string
+    roleArn: string
+    revisionId: number
+    definition: string
+    name: string
+    input: JsonValue
+  }): Promise<{ id: string; startedAt: Date } | undefined> {
+    const machine = await this.machines.get(args.revisionId, () => Promise.resolve(args.definition))
+    const result = await this.transaction(async (trx) => {
+      const inserted = await executions.insertExecution(trx, {
+        stateMachineId: args.stateMachineId,
+        revisionId: args.revisionId,
+        name: args.name,
+        input: args.input,
+      })
+      if (!inserted) return undefined
+      const execution: ExecutionContext = {
+        id: this.executionArn(args.stateMachineName, args.name),
+        name: args.name,
+        input: args.input,
+        roleArn: args.roleArn,
+        startTime: inserted.startedAt.toISOString(),
+        redriveCount: 0,
+        stateMachineId: this.stateMachineArn(args.stateMachineName),
+        stateMachineName: args.stateMachineName,
+        region: this.region,
+      }
+      this.rememberContext(inserted.id, execution)
+      const effects = await startExecution(
+        {
+          trx,
+          machine,
+          execution,
+          executionId: inserted.id,
+          now: inserted.now,
+          timeScale: this.timeScale,
+          engineId: this.engineId,
+        },
+        args.input,
+      )
+      await this.notifyEffects(trx, effects)
+      return { inserted, effects }
+    })
+    if (!result) return undefined
+    this.afterCommit(result.inserted.id, result.effects)
+    return { id: result.inserted.id, startedAt: result.inserted.startedAt }
+  }
+
+  /**
+   * Apply events to one execution in one transaction. `prepare` runs first under the execution
+   * lock and may refuse (return null) or add events (e.g. after checking a task row).
+   */
+  async apply(
+    executionId: string,
+    prepare: (trx: Executor, exec: executions.LockedExecution) => Promise<readonly FrameEvent[] | null>,
+  ): Promise<DecisionEffects | null> {
+    const result = await this.transaction(async (trx) => {
+      const exec = await executions.lockExecution(trx, executionId)
+      if (!exec) return null
+      const events = await prepare(trx, exec)
+      if (events === null) return null
+      if (exec.status !== 'RUNNING' || events.length === 0) return emptyEffects()
+      const effects = await this.decideLocked(trx, exec, events)
+      await this.notifyEffects(trx, effects)
+      return effects
+    })
+    if (result) this.afterCommit(executionId, result)
+    return result
+  }
+
+  private async decideLocked(
+    trx: Executor,
+    exec: executions.LockedExecution,
+    events: readonly FrameEvent[],
+  ): Promise<DecisionEffects> {
+    const machine = await this.machines.get(exec.revisionId, () => executions.revisionDefinition(trx, exec.revisionId))
+    const execution = await this.context(trx, exec)
+    return decide(
+      {
+        trx,
+        machine,
+        execution,
+        executionId: exec.id,
+        now: exec.now,
+        timeScale: this.timeScale,
+        engineId: this.engineId,
+      },
+      exec.nextEventId,
+      events,
+    )
+  }
+
+  private async context(trx: Executor, exec: executions.LockedExecution): Promise<ExecutionContext> {
+    const hit = this.contexts.get(exec.id)
+    if (hit) return hit
+    const input = await executions.executionInput(trx, exec.id)
+    const ctx: ExecutionContext = {
+      id: this.executionArn(exec.stateMachineName, exec.name),
+      name: exec.name,
+      input,
+      roleArn: exec.roleArn,
+      startTime: exec.startedAt.toISOString(),
+      redriveCount: 0,
+      stateMachineId: this.stateMachineArn(exec.stateMachineName),
+      stateMachineName: exec.stateMachineName,
+      region: this.region,
+    }
+    this.rememberContext(exec.id, ctx)
+    return ctx
+  }
+
+  private rememberContext(id: string, ctx: ExecutionContext): void {
+    this.contexts.set(id, ctx)
+    if (this.contexts.size > 2000) this.contexts.delete(this.contexts.keys().next().value as string)
+  }
+
+  /** Stop an execution: ABORTED with error and cause; its tasks and timers are voided. */
+  async stopExecution(executionId: string, error?: string, cause?: string): Promise<boolean> {
+    let stopped = false
+    await this.apply(executionId, async (trx, exec) => {
+      if (exec.status !== 'RUNNING') return null
+      stopped = true
+      const root = await work.rootFrameId(trx, executionId)
+      return [
+        {
+          frameId: root,
+          event: {
+            kind: 'Stop',
+            ...(error !== undefined ? { error } : {}),
+            ...(cause !== undefined ? { cause } : {}),
+          },
+        },
+      ]
+    })
+    return stopped
+  }
+
+  /**
+   * Finish a task attempt with its outcome, if the attempt is still open. `guard` narrows which
+   * attempts may answer (a push dispatcher's lease, a token). Answers whether it was applied.
+   */
+  async completeTask(
+    executionId: string,
+    taskId: string,
+    outcome: TaskOutcome,
+    guard: work.TaskGuard = {},
+  ): Promise<'applied' | 'not-open'> {
+    let applied = false
+    await this.apply(executionId, async (trx) => {
+      const task = await work.closeTask(trx, taskId, outcome, guard)
+      if (!task) return null
+      applied = true
+      const events: InterpreterEvent[] = []
+      if (task.wasScheduled) {
+        events.push({
+          kind: 'TaskStarted',
+          taskId,
+          ...(outcome.kind === 'succeeded' && outcome.workerName ? { workerName: outcome.workerName } : {}),
+        })
+      }
+      events.push(outcomeEvent(taskId, outcome))
+      return events.map((event) => ({ frameId: task.frameId, event }))
+    })
+    return applied ? 'applied' : 'not-open'
+  }
+
+  /** Resolves when the execution has ended (or at once if it has). For tests and sync starts. */
+  waitForEnd(executionId: string): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.finishedWaiters.get(executionId) ?? []
+      list.push(resolve)
+      this.finishedWaiters.set(executionId, list)
+    })
+  }
+
+  private async notifyEffects(trx: Executor, effects: DecisionEffects): Promise<void> {
+    if (effects.newTimers) await this.db.notify(TIMERS_CHANNEL, '', trx)
+    for (const name of new Set(effects.newActivityTasks)) {
+      await this.db.notify(activityChannel(name), '', trx)
+    }
+  }
+
+  private afterCommit(executionId: string, effects: DecisionEffects): void {
+    for (const task of effects.pushTasks) this.enqueueDispatch(task)
+    if (effects.finished) {
+      this.contexts.delete(executionId)
+      const waiters = this.finishedWaiters.get(executionId)
+      this.finishedWaiters.delete(executionId)
+      for (const w of waiters ?? []) w()
+    }
+  }
+
+  // ---- transactions ----------------------------------------------------------------------------
+
+  async transaction<T>(body: (trx: Executor) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.db.transaction().execute(body)
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        const retry = (code !== undefined && RETRYABLE.has(code)) || err instanceof decisions.FencingError
+        if (!retry || attempt >= 5) throw err
+        this.log.debug({ err, attempt }, 'decision retried')
+      }
+    }
+  }
+
+  // ---- push tasks ------------------------------------------------------------------------------
+
+  private enqueueDispatch(task: decisions.PushTask): void {
+    this.dispatchQueue.push(task)
+    this.pumpDispatch()
+  }
+
+  private pumpDispatch(): void {
+    while (this.inFlight.size < this.maxDispatches && this.dispatchQueue.length > 0) {
+      const task = this.dispatchQueue.shift() as decisions.PushTask
+      const p = this.dispatch(task).finally(() => {
+        this.inFlight.delete(p)
+        this.pumpDispatch()
+      })
+      this.inFlight.add(p)
+    }
+  }
+
+  private async dispatch(task: decisions.PushTask): Promise<void> {
+    const log = this.log.child({ executionId: task.executionId, stateName: task.stateName, taskId: task.id })
+    let outcome: TaskOutcome
+    try {
+      outcome = this.options.pushHandler
+        ? await this.options.pushHandler(task)
+        : { kind: 'failed', error: 'States.TaskFailed', cause: `No dispatcher is configured for ${String(task.resource.arn)}` }
+    } catch (err) {
+      log.warn({ err }, 'push task handler threw')
+      outcome = { kind: 'failed', error: 'States.TaskFailed', cause: (err as Error).message }
+    }
+    try {
+      const result = await this.completeTask(task.executionId, task.id, outcome, {
+        leaseOwner: this.engineId,
+        dispatchCount: task.dispatchCount,
+      })
+      if (result === 'not-open') log.debug('push task result dropped: the attempt is no longer open')
+    } catch (err) {
+      // The lease runs out and another engine dispatches the task again.
+      log.error({ err }, 'push task result could not be recorded')
+    }
+  }
+
+  // ---- loops -----------------------------------------------------------------------------------
+
+  private async timerLoop(): Promise<void> {
+    while (!this.stopping) {
+      let claimed = 0
+      try {
+        claimed = await this.fireDueTimers()
+      } catch (err) {
+        this.log.error({ err }, 'timer loop failed; retrying')
+        await sleep(Math.min(this.pollMs, 1000))
+        continue
+      }
+      if (claimed > 0) continue
+      let delay = this.pollMs
+      try {
+        const next = await work.nextTimerDelay(this.db.db)
+        if (next !== undefined) delay = Math.max(0, Math.min(delay, next))
+      } catch {
+        // the poll below retries
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, delay)
+        function done() {
+          clearTimeout(t)
+          resolve()
+        }
+        this.wakeTimers = done
+      })
+      this.wakeTimers = undefined
+    }
+  }
+
+  /** Claim due timers (SKIP LOCKED), turn each into its event, decide. Answers how many. */
+  private async fireDueTimers(): Promise<number> {
+    const { claimed, decided } = await this.transaction(async (trx) => {
+      const due = await work.claimDueTimers(trx, 100)
+      const decided: [string, DecisionEffects][] = []
+      if (due.length === 0) return { claimed: 0, decided }
+      const groups = new Map<string, work.DueTimer[]>()
+      for (const t of due) groups.set(t.executionId, [...(groups.get(t.executionId) ?? []), t])
+      // Sorted so two engines never lock the same executions in opposite orders.
+      for (const executionId of [...groups.keys()].sort()) {
+        const exec = await executions.lockExecution(trx, executionId)
+        const timers = groups.get(executionId) as work.DueTimer[]
+        await work.deleteTimers(
+          trx,
+          timers.map((t) => t.id),
+        )
+        if (!exec || exec.status !== 'RUNNING') continue
+        const events: FrameEvent[] = []
+        for (const t of timers) {
+          if (t.reason === 'TaskTimeout' || t.reason === 'HeartbeatTimeout') {
+            const heartbeat = t.reason === 'HeartbeatTimeout'
+            const closed = await work.closeTask(trx, t.taskId as string, { kind: 'timed-out', heartbeat }, {})
+            if (!closed) continue
+            if (closed.wasScheduled) events.push({ frameId: t.frameId, event: { kind: 'TaskStarted', taskId: t.taskId as string } })
+            events.push({ frameId: t.frameId, event: { kind: 'TaskTimedOut', taskId: t.taskId as string, heartbeat } })
+          } else {
+            events.push({ frameId: t.frameId, event: { kind: 'TimerFired', timerId: t.id } })
+          }
+        }
+        if (events.length === 0) continue
+        const effects = await this.decideLocked(trx, exec, events)
+        await this.notifyEffects(trx, effects)
+        decided.push([executionId, effects])
+      }
+      return { claimed: due.length, decided }
+    })
+    for (const [executionId, effects] of decided) this.afterCommit(executionId, effects)
+    return claimed
+  }
+
+  /** Take over push tasks whose dispatcher's lease ran out (its engine died or hung). */
+  private async leaseLoop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const tasks = await this.transaction((trx) => work.takeExpiredPushTasks(trx, this.engineId, 50))
+        for (const task of tasks) this.enqueueDispatch(task)
+        if (tasks.length > 0) continue
+      } catch (err) {
+        this.log.error({ err }, 'lease loop failed; retrying')
+      }
+      await sleep(this.pollMs, () => this.stopping)
+    }
+  }
+}
+
+export function activityChannel(name: string): string {
+  // Channel names are identifiers; activity names may hold '-', so they are hashed into one.
+  let h = 0
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0
+  return `millrace_activity_${(h >>> 0).toString(16)}`
+}
+
+function emptyEffects(): DecisionEffects {
+  return { pushTasks: [], newTimers: false, newActivityTasks: [], finished: false }
+}
+
+function outcomeEvent(taskId: string, outcome: TaskOutcome): InterpreterEvent {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { kind: 'TaskSucceeded', taskId, output: outcome.output }
+    case 'failed':
+      return {
+        kind: 'TaskFailed',
+        taskId,
+        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+        ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
+      }
+    case 'timed-out':
+      return {
+        kind: 'TaskTimedOut',
+        taskId,
+        heartbeat: outcome.heartbeat ?? false,
+        ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
+      }
+  }
+}
+
+/** Sleep up to ms, waking early (checked every 50 ms) when `until` says so. */
+async function sleep(ms: number, until?: () => boolean): Promise<void> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (until?.()) return
+    await new Promise((r) => setTimeout(r, Math.min(50, end - Date.now())))
+  }
+}

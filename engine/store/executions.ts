@@ -1,0 +1,110 @@
+import { sql } from 'kysely'
+import type { Executor } from './database.js'
+import { toJsonb, type JsonValue } from './schema.js'
+
+/** What a decision needs to know about the execution it holds the lock of. */
+export interface LockedExecution {
+  readonly id: string
+  readonly name: string
+  readonly status: string
+  readonly nextEventId: number
+  readonly revisionId: number
+  readonly stateMachineName: string
+  readonly roleArn: string
+  readonly startedAt: Date
+  /** Database time when the lock was taken, in ms. */
+  readonly now: number
+}
+
+/**
+ * Lock an execution row for one decision. Every decision about an execution goes through here,
+ * so decisions about one execution are serial; different executions proceed in parallel.
+ */
+export async function lockExecution(
+  trx: Executor,
+  id: string,
+): Promise<LockedExecution | undefined> {
+  const row = await trx
+    .selectFrom('executions as e')
+    .innerJoin('state_machines as m', 'm.id', 'e.state_machine_id')
+    .select([
+      'e.id',
+      'e.name',
+      'e.status',
+      'e.next_event_id',
+      'e.revision_id',
+      'e.started_at',
+      'm.name as machine_name',
+      'm.role_arn',
+      sql<number>`(extract(epoch from clock_timestamp()) * 1000)::float8`.as('now'),
+    ])
+    .where('e.id', '=', id)
+    .forUpdate('e')
+    .executeTakeFirst()
+  if (!row) return undefined
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    nextEventId: row.next_event_id,
+    revisionId: row.revision_id,
+    stateMachineName: row.machine_name,
+    roleArn: row.role_arn,
+    startedAt: row.started_at,
+    now: Math.floor(Number(row.now)),
+  }
+}
+
+export async function executionInput(trx: Executor, id: string): Promise<JsonValue> {
+  const row = await trx
+    .selectFrom('executions')
+    .select('input')
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow()
+  return row.input
+}
+
+export async function revisionDefinition(trx: Executor, revisionId: number): Promise<string> {
+  const row = await trx
+    .selectFrom('state_machine_revisions')
+    .select('definition')
+    .where('id', '=', revisionId)
+    .executeTakeFirstOrThrow()
+  return row.definition
+}
+
+/** Database time in ms. */
+export async function databaseNow(trx: Executor): Promise<number> {
+  const { rows } = await sql<{
+    now: number
+  }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::float8 AS now`.execute(trx)
+  return Math.floor(Number(rows[0]?.now))
+}
+
+export interface NewExecutionRow {
+  readonly stateMachineId: number
+  readonly revisionId: number
+  readonly name: string
+  readonly input: JsonValue
+}
+
+/** Insert a RUNNING execution; answers undefined when the name is taken for this machine. */
+export async function insertExecution(
+  trx: Executor,
+  e: NewExecutionRow,
+): Promise<{ id: string; startedAt: Date; now: number } | undefined> {
+  const row = await trx
+    .insertInto('executions')
+    .values({
+      state_machine_id: e.stateMachineId,
+      revision_id: e.revisionId,
+      name: e.name,
+      input: toJsonb(e.input),
+      started_at: sql<Date>`clock_timestamp()`,
+    })
+    .onConflict((oc) => oc.columns(['state_machine_id', 'name']).doNothing())
+    .returning(['id', 'started_at'])
+    .executeTakeFirst()
+  if (!row) return undefined
+  return { id: row.id, startedAt: row.started_at, now: row.started_at.getTime() }
+}

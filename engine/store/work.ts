@@ -1,0 +1,171 @@
+import { sql } from 'kysely'
+import type { Executor } from './database.js'
+import type { PushTask } from './decisions.js'
+import type { JsonValue } from './schema.js'
+
+/**
+ * Work that engines claim: due timers, push tasks whose lease ran out, and the closing of task
+ * attempts. Claims use FOR UPDATE SKIP LOCKED so engines never wait on each other's claims.
+ */
+
+export interface DueTimer {
+  readonly id: string
+  readonly executionId: string
+  readonly frameId: number
+  readonly taskId: string | null
+  readonly reason: string
+}
+
+export async function claimDueTimers(trx: Executor, limit: number): Promise<DueTimer[]> {
+  const rows = await trx
+    .selectFrom('timers')
+    .select(['id', 'execution_id', 'frame_id', 'task_id', 'reason'])
+    .where('fire_at', '<=', sql<Date>`clock_timestamp()`)
+    .orderBy('fire_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute()
+  return rows.map((r) => ({
+    id: r.id,
+    executionId: r.execution_id,
+    frameId: r.frame_id,
+    taskId: r.task_id,
+    reason: r.reason,
+  }))
+}
+
+export async function deleteTimers(trx: Executor, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await trx.deleteFrom('timers').where('id', 'in', ids).execute()
+}
+
+/** Milliseconds until the next timer is due (0 if one is due), or undefined when none exist. */
+export async function nextTimerDelay(db: Executor): Promise<number | undefined> {
+  const { rows } = await sql<{ ms: number | null }>`
+    SELECT (extract(epoch from (min(fire_at) - clock_timestamp())) * 1000)::float8 AS ms FROM timers`.execute(
+    db,
+  )
+  const ms = rows[0]?.ms
+  return ms === null || ms === undefined ? undefined : Math.max(0, Math.ceil(Number(ms)))
+}
+
+/** What narrows which attempt may be closed: a dispatcher's lease, or a task token's hash. */
+export interface TaskGuard {
+  readonly leaseOwner?: string
+  readonly dispatchCount?: number
+  readonly tokenHash?: string
+}
+
+export type TaskResult =
+  | { readonly kind: 'succeeded'; readonly output: JsonValue; readonly workerName?: string }
+  | { readonly kind: 'failed'; readonly error?: string; readonly cause?: string }
+  | { readonly kind: 'timed-out'; readonly heartbeat?: boolean; readonly cause?: string }
+
+/**
+ * Close an open attempt (SCHEDULED or STARTED) with its result. Answers undefined when the
+ * attempt is closed already or the guard does not hold: a late, repeated or fenced-off answer
+ * changes nothing.
+ */
+export async function closeTask(
+  trx: Executor,
+  taskId: string,
+  result: TaskResult,
+  guard: TaskGuard,
+): Promise<{ frameId: number; wasScheduled: boolean } | undefined> {
+  let q = trx
+    .selectFrom('tasks')
+    .select(['frame_id', 'status'])
+    .where('id', '=', taskId)
+    .where('status', 'in', ['SCHEDULED', 'STARTED'])
+  if (guard.leaseOwner !== undefined) q = q.where('lease_owner', '=', guard.leaseOwner)
+  if (guard.dispatchCount !== undefined) q = q.where('dispatch_count', '=', guard.dispatchCount)
+  if (guard.tokenHash !== undefined) q = q.where('token_hash', '=', guard.tokenHash)
+  const row = await q.forUpdate().executeTakeFirst()
+  if (!row) return undefined
+  const status =
+    result.kind === 'succeeded' ? 'SUCCEEDED' : result.kind === 'failed' ? 'FAILED' : 'TIMED_OUT'
+  await trx
+    .updateTable('tasks')
+    .set({ status, finished_at: sql`clock_timestamp()` })
+    .where('id', '=', taskId)
+    .execute()
+  await trx.deleteFrom('timers').where('task_id', '=', taskId).execute()
+  return { frameId: row.frame_id, wasScheduled: row.status === 'SCHEDULED' }
+}
+
+export async function rootFrameId(trx: Executor, executionId: string): Promise<number> {
+  const row = await trx
+    .selectFrom('frames')
+    .select('id')
+    .where('execution_id', '=', executionId)
+    .where('group_id', 'is', null)
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+/**
+ * Take over push tasks whose lease ran out: this engine becomes the owner and the dispatch count
+ * goes up, so an answer from the previous owner is refused (fencing).
+ */
+export async function takeExpiredPushTasks(
+  trx: Executor,
+  engineId: string,
+  limit: number,
+): Promise<PushTask[]> {
+  const rows = await trx
+    .selectFrom('tasks')
+    .select([
+      'id',
+      'execution_id',
+      'frame_id',
+      'state_name',
+      'attempt',
+      'resource',
+      'input',
+      'timeout_seconds',
+      'dispatch_count',
+    ])
+    .where('kind', '=', 'push')
+    .where('status', 'in', ['SCHEDULED', 'STARTED'])
+    .where('lease_until', '<', sql<Date>`clock_timestamp()`)
+    .orderBy('lease_until')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute()
+  const tasks: PushTask[] = []
+  for (const r of rows) {
+    const leaseSeconds = (r.timeout_seconds ?? 60) + 30
+    await trx
+      .updateTable('tasks')
+      .set({
+        lease_owner: engineId,
+        lease_until: sql<Date>`clock_timestamp() + make_interval(secs => ${leaseSeconds})`,
+        dispatch_count: r.dispatch_count + 1,
+      })
+      .where('id', '=', r.id)
+      .execute()
+    tasks.push({
+      id: r.id,
+      executionId: r.execution_id,
+      frameId: r.frame_id,
+      stateName: r.state_name,
+      attempt: r.attempt,
+      resource: { arn: r.resource },
+      input: r.input,
+      timeoutSeconds: r.timeout_seconds,
+      dispatchCount: r.dispatch_count + 1,
+    })
+  }
+  return tasks
+}
+
+/** On shutdown: give up this engine's push leases so another engine takes them over at once. */
+export async function releaseLeases(db: Executor, engineId: string): Promise<void> {
+  await db
+    .updateTable('tasks')
+    .set({ lease_until: sql<Date>`clock_timestamp()` })
+    .where('lease_owner', '=', engineId)
+    .where('status', 'in', ['SCHEDULED', 'STARTED'])
+    .execute()
+}
