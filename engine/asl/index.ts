@@ -18,4 +18,10 @@ export type {
   InterpreterEvent,
   Step,
 } from './types.js'
-// VALIDATE_EXPORT
+export {
+  ISSUE_CODES,
+  isValidDefinition,
+  validateDefinition,
+  type IssueCode,
+  type ValidationIssue,
+} from './validate/index.js'

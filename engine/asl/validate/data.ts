@@ -1,7 +1,7 @@
 import { isObject, type JsonValue } from '../json.js'
 import { compilePath, compileReferencePath } from '../paths/path.js'
 import type { StateInfo, ValidationContext } from './context.js'
-import { checkIntrinsic, hasFilter, looksLikeIntrinsic } from './intrinsic-syntax.js'
+import { hasFilter, intrinsicProblem, looksLikeIntrinsic } from './intrinsic-check.js'
 import { ISSUE_CODES, type Pointer } from './issues.js'
 import { label } from './schema.js'
 
@@ -109,13 +109,20 @@ function checkDynamic(
   kind: PathKind,
 ): void {
   if (looksLikeIntrinsic(text)) {
-    for (const p of checkIntrinsic(text)) {
-      const message = `${info.subject}: field '${label(rel)}' holds the intrinsic call '${text}': ${p.message}`
-      if (p.severity === 'error') {
-        ctx.sink.error(ISSUE_CODES.SCHEMA_VALIDATION_FAILED, [...info.location, ...rel], message)
-      } else {
-        ctx.sink.warning(ISSUE_CODES.SCHEMA_VALIDATION_FAILED, [...info.location, ...rel], message)
-      }
+    const at = [...info.location, ...rel]
+    const field = `${info.subject}: field '${label(rel)}'`
+    if (hasFilter(text)) {
+      ctx.sink.warning(
+        ISSUE_CODES.UNSUPPORTED_JSONPATH,
+        at,
+        `${field} passes a JSONPath filter expression to an intrinsic function ('${text}'); ` +
+          `AWS accepts filters, but millrace's path engine does not evaluate them yet`,
+      )
+      return
+    }
+    const problem = intrinsicProblem(text)
+    if (problem !== undefined) {
+      ctx.sink.error(ISSUE_CODES.SCHEMA_VALIDATION_FAILED, at, `${field}: ${problem}`)
     }
     return
   }

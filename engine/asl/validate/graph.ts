@@ -33,7 +33,11 @@ export function transitionsOf(info: StateInfo): Transition[] {
     if (Array.isArray(choices)) {
       choices.forEach((rule, i) => {
         if (isObject(rule) && typeof rule['Next'] === 'string') {
-          out.push({ target: rule['Next'], rel: ['Choices', i, 'Next'], field: `Choices[${i}].Next` })
+          out.push({
+            target: rule['Next'],
+            rel: ['Choices', i, 'Next'],
+            field: `Choices[${i}].Next`,
+          })
         }
       })
     }
@@ -42,7 +46,10 @@ export function transitionsOf(info: StateInfo): Transition[] {
     }
   }
   const catchers = node['Catch']
-  if (Array.isArray(catchers) && (info.type === 'Task' || info.type === 'Parallel' || info.type === 'Map')) {
+  if (
+    Array.isArray(catchers) &&
+    (info.type === 'Task' || info.type === 'Parallel' || info.type === 'Map')
+  ) {
     catchers.forEach((c, i) => {
       if (isObject(c) && typeof c['Next'] === 'string') {
         out.push({ target: c['Next'], rel: ['Catch', i, 'Next'], field: `Catch[${i}].Next` })
@@ -54,6 +61,7 @@ export function transitionsOf(info: StateInfo): Transition[] {
 
 function isTerminal(info: StateInfo): boolean {
   if (info.type === 'Succeed' || info.type === 'Fail') return true
+  if (info.type === 'Choice') return false
   return info.node?.['End'] === true
 }
 
@@ -78,7 +86,7 @@ export function checkScopeGraph(ctx: ValidationContext, scope: ScopeInfo): void 
         ISSUE_CODES.MISSING_TRANSITION_TARGET,
         [...info.location, ...t.rel],
         `${info.subject}: '${t.field}' names '${t.target}', but no state has that name in ` +
-          `${scope.label}${elsewhere(ctx, scope, t.target)} (Missing 'Next' target)`,
+          `${scope.label}${elsewhere(ctx, scope, t.target)}`,
       )
     }
   }

@@ -72,14 +72,6 @@ export class IssueSink {
     this.#issues.push(issue)
   }
 
-  /** True when an ERROR has been reported at this location or below it. */
-  hasErrorAt(location: Pointer | string): boolean {
-    const at = loc(location)
-    return this.#issues.some(
-      (i) => i.severity === 'ERROR' && (i.location === at || i.location.startsWith(at + '/')),
-    )
-  }
-
   get issues(): readonly ValidationIssue[] {
     return this.#issues
   }

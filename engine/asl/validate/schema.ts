@@ -42,18 +42,18 @@ interface FieldSpec {
 
 // AWS: "TimeoutSeconds ... must be a positive, non-zero integer"; 99999999 is AWS's upper bound
 // for every seconds field (TimeoutSeconds, HeartbeatSeconds, Seconds, IntervalSeconds).
-export const MAX_SECONDS = 99_999_999
+const MAX_SECONDS = 99_999_999
 // AWS: Retry "MaxDelaySeconds ... must be greater than 0 and less than 31622401" (one year).
 const MAX_DELAY_SECONDS = 31_622_400
 // AWS: ItemBatcher "MaxInputBytesPerBatch ... up to 256 KiB".
 const MAX_BATCH_BYTES = 262_144
 
 /** RFC 3339 as AWS requires it: uppercase `T`, and `Z` or a numeric offset. */
-export const TIMESTAMP_PATTERN =
+const TIMESTAMP_PATTERN =
   '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$'
 
 /** A JSONata expression is a whole string wrapped in `{% ... %}`. */
-export const JSONATA_PATTERN = '^\\{%[\\s\\S]*%\\}$'
+const JSONATA_PATTERN = '^\\{%[\\s\\S]*%\\}$'
 
 const jsonataExpr: SchemaObject = { type: 'string', pattern: JSONATA_PATTERN }
 
@@ -65,16 +65,20 @@ function orExpr(base: SchemaObject, expect: string): (ql: QueryLanguage) => Sche
       : { ...base, 'x-expect': expect }
 }
 
-const s = (schema: SchemaObject) => (): SchemaObject => schema
+/** A field whose schema is the same in both query languages. */
+const fixed = (schema: SchemaObject) => (): SchemaObject => schema
 
 const string: SchemaObject = { type: 'string' }
-const nonEmptyString: SchemaObject = { type: 'string', minLength: 1, 'x-expect': 'a non-empty string' }
+const nonEmptyString: SchemaObject = {
+  type: 'string',
+  minLength: 1,
+  'x-expect': 'a non-empty string',
+}
 const stateName: SchemaObject = {
   type: 'string',
   minLength: 1,
   'x-expect': 'the name of a state (a non-empty string)',
 }
-const boolean: SchemaObject = { type: 'boolean' }
 const anyJson: SchemaObject = {}
 const object: SchemaObject = { type: 'object' }
 const pathString: SchemaObject = { type: 'string', 'x-expect': 'a JSONPath string' }
@@ -90,7 +94,10 @@ const positiveSeconds = orExpr(
 const objectOrExpr = orExpr({ type: 'object' }, 'a JSON object')
 
 /** Assign: an object of variable names; values are any JSON (JSONata expressions in JSONata). */
-const assign: FieldSpec = { ql: 'both', schema: s({ type: 'object', 'x-expect': 'a JSON object' }) }
+const assign: FieldSpec = {
+  ql: 'both',
+  schema: fixed({ type: 'object', 'x-expect': 'a JSON object' }),
+}
 
 const errorEquals: SchemaObject = {
   type: 'array',
@@ -102,6 +109,7 @@ const errorEquals: SchemaObject = {
 function retrier(): SchemaObject {
   return {
     type: 'object',
+    'x-expect': 'a retrier (a JSON object)',
     properties: {
       ErrorEquals: errorEquals,
       IntervalSeconds: {
@@ -116,7 +124,11 @@ function retrier(): SchemaObject {
         maximum: MAX_SECONDS,
         'x-expect': `an integer from 0 to ${MAX_SECONDS}`,
       },
-      BackoffRate: { type: 'number', minimum: 1, 'x-expect': 'a number greater than or equal to 1' },
+      BackoffRate: {
+        type: 'number',
+        minimum: 1,
+        'x-expect': 'a number greater than or equal to 1',
+      },
       MaxDelaySeconds: {
         type: 'integer',
         minimum: 1,
@@ -134,6 +146,7 @@ function retrier(): SchemaObject {
 function catcher(ql: QueryLanguage): SchemaObject {
   return {
     type: 'object',
+    'x-expect': 'a catcher (a JSON object)',
     properties: {
       ErrorEquals: errorEquals,
       Next: stateName,
@@ -159,6 +172,7 @@ const catchField: FieldSpec = {
 function container(extra: Record<string, SchemaObject>): SchemaObject {
   return {
     type: 'object',
+    'x-expect': 'a JSON object with StartAt and States',
     properties: {
       StartAt: stateName,
       States: { type: 'object', 'x-expect': 'a JSON object of states' },
@@ -260,6 +274,7 @@ function jsonPathRule(): SchemaObject {
   }
   return {
     type: 'object',
+    'x-expect': 'a choice rule (a JSON object)',
     properties: {
       Variable: pathString,
       Next: stateName,
@@ -277,6 +292,7 @@ function jsonPathRule(): SchemaObject {
 function jsonataRule(): SchemaObject {
   return {
     type: 'object',
+    'x-expect': 'a choice rule (a JSON object)',
     properties: {
       Condition: {
         anyOf: [{ type: 'boolean' }, jsonataExpr],
@@ -293,34 +309,37 @@ function jsonataRule(): SchemaObject {
 }
 
 const inputOutputPaths: Record<string, FieldSpec> = {
-  InputPath: { ql: 'JSONPath', schema: s(pathOrNull) },
-  OutputPath: { ql: 'JSONPath', schema: s(pathOrNull) },
+  InputPath: { ql: 'JSONPath', schema: fixed(pathOrNull) },
+  OutputPath: { ql: 'JSONPath', schema: fixed(pathOrNull) },
 }
-const output: FieldSpec = { ql: 'JSONata', schema: s(anyJson) }
+const output: FieldSpec = { ql: 'JSONata', schema: fixed(anyJson) }
 const transition: Record<string, FieldSpec> = {
-  Next: { ql: 'both', schema: s(stateName) },
-  End: { ql: 'both', schema: s({ type: 'boolean', 'x-expect': 'true' }) },
+  Next: { ql: 'both', schema: fixed(stateName) },
+  End: { ql: 'both', schema: fixed({ type: 'boolean', 'x-expect': 'true' }) },
 }
 const common: Record<string, FieldSpec> = {
-  Type: { ql: 'both', schema: s(string) },
-  Comment: { ql: 'both', schema: s({ type: 'string', 'x-expect': 'a string' }) },
-  QueryLanguage: { ql: 'both', schema: s(queryLanguage) },
+  Type: { ql: 'both', schema: fixed(string) },
+  Comment: { ql: 'both', schema: fixed({ type: 'string', 'x-expect': 'a string' }) },
+  QueryLanguage: { ql: 'both', schema: fixed(queryLanguage) },
 }
-const template: FieldSpec = { ql: 'JSONPath', schema: s({ type: 'object', 'x-expect': 'a JSON object' }) }
-const resultPath: FieldSpec = { ql: 'JSONPath', schema: s(pathOrNull) }
+const template: FieldSpec = {
+  ql: 'JSONPath',
+  schema: fixed({ type: 'object', 'x-expect': 'a JSON object' }),
+}
+const resultPath: FieldSpec = { ql: 'JSONPath', schema: fixed(pathOrNull) }
 
 /**
  * Every field of every state type, with the query language it belongs to. `Assign` is accepted on
  * every state type, as the project brief asks; AWS's variables guide lists it for Pass, Task, Map,
  * Parallel, Choice and Wait only.
  */
-export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, FieldSpec>>>> = {
+const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, FieldSpec>>>> = {
   Pass: {
     ...common,
     ...transition,
     ...inputOutputPaths,
     Parameters: template,
-    Result: { ql: 'JSONPath', schema: s(anyJson) },
+    Result: { ql: 'JSONPath', schema: fixed(anyJson) },
     ResultPath: resultPath,
     Output: output,
     Assign: assign,
@@ -329,7 +348,10 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
     ...common,
     ...transition,
     ...inputOutputPaths,
-    Resource: { ql: 'both', schema: s({ type: 'string', minLength: 1, 'x-expect': 'an ARN string' }) },
+    Resource: {
+      ql: 'both',
+      schema: fixed({ type: 'string', minLength: 1, 'x-expect': 'an ARN string' }),
+    },
     Parameters: template,
     ResultSelector: template,
     ResultPath: resultPath,
@@ -337,9 +359,9 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
     Output: output,
     Assign: assign,
     TimeoutSeconds: { ql: 'both', schema: positiveSeconds },
-    TimeoutSecondsPath: { ql: 'JSONPath', schema: s(pathString) },
+    TimeoutSecondsPath: { ql: 'JSONPath', schema: fixed(pathString) },
     HeartbeatSeconds: { ql: 'both', schema: positiveSeconds },
-    HeartbeatSecondsPath: { ql: 'JSONPath', schema: s(pathString) },
+    HeartbeatSecondsPath: { ql: 'JSONPath', schema: fixed(pathString) },
     Retry: retry,
     Catch: catchField,
     Credentials: {
@@ -359,14 +381,14 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
     ...inputOutputPaths,
     Choices: {
       ql: 'both',
-      schema: (ql) => ({
+      schema: () => ({
         type: 'array',
         minItems: 1,
         items: { $ref: '#/definitions/rule' },
         'x-expect': 'a non-empty array of choice rules',
       }),
     },
-    Default: { ql: 'both', schema: s(stateName) },
+    Default: { ql: 'both', schema: fixed(stateName) },
     Output: output,
     Assign: assign,
   },
@@ -381,7 +403,7 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
         `an integer from 0 to ${MAX_SECONDS}`,
       ),
     },
-    SecondsPath: { ql: 'JSONPath', schema: s(pathString) },
+    SecondsPath: { ql: 'JSONPath', schema: fixed(pathString) },
     Timestamp: {
       ql: 'both',
       schema: orExpr(
@@ -389,17 +411,17 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
         'an RFC 3339 timestamp such as 2016-03-14T01:59:00Z',
       ),
     },
-    TimestampPath: { ql: 'JSONPath', schema: s(pathString) },
+    TimestampPath: { ql: 'JSONPath', schema: fixed(pathString) },
     Output: output,
     Assign: assign,
   },
   Succeed: { ...common, ...inputOutputPaths, Output: output, Assign: assign },
   Fail: {
     ...common,
-    Error: { ql: 'both', schema: s({ type: 'string', 'x-expect': 'a string' }) },
-    ErrorPath: { ql: 'JSONPath', schema: s(pathString) },
-    Cause: { ql: 'both', schema: s({ type: 'string', 'x-expect': 'a string' }) },
-    CausePath: { ql: 'JSONPath', schema: s(pathString) },
+    Error: { ql: 'both', schema: fixed({ type: 'string', 'x-expect': 'a string' }) },
+    ErrorPath: { ql: 'JSONPath', schema: fixed(pathString) },
+    Cause: { ql: 'both', schema: fixed({ type: 'string', 'x-expect': 'a string' }) },
+    CausePath: { ql: 'JSONPath', schema: fixed(pathString) },
     Assign: assign,
   },
   Parallel: {
@@ -430,14 +452,15 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
     ...inputOutputPaths,
     ItemProcessor: processor,
     Iterator: processor,
-    ItemsPath: { ql: 'JSONPath', schema: s(pathString) },
+    ItemsPath: { ql: 'JSONPath', schema: fixed(pathString) },
     Items: {
       ql: 'JSONata',
       schema: orExpr({ type: ['array', 'object'] }, 'a JSON array'),
     },
     ItemSelector: {
       ql: 'both',
-      schema: (ql) => (ql === 'JSONata' ? objectOrExpr(ql) : { type: 'object', 'x-expect': 'a JSON object' }),
+      schema: (ql) =>
+        ql === 'JSONata' ? objectOrExpr(ql) : { type: 'object', 'x-expect': 'a JSON object' },
     },
     Parameters: template,
     ResultSelector: template,
@@ -448,17 +471,17 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
       ql: 'both',
       schema: orExpr({ type: 'integer', minimum: 0 }, 'a non-negative integer'),
     },
-    MaxConcurrencyPath: { ql: 'JSONPath', schema: s(pathString) },
+    MaxConcurrencyPath: { ql: 'JSONPath', schema: fixed(pathString) },
     ToleratedFailureCount: {
       ql: 'both',
       schema: orExpr({ type: 'integer', minimum: 0 }, 'a non-negative integer'),
     },
-    ToleratedFailureCountPath: { ql: 'JSONPath', schema: s(pathString) },
+    ToleratedFailureCountPath: { ql: 'JSONPath', schema: fixed(pathString) },
     ToleratedFailurePercentage: {
       ql: 'both',
       schema: orExpr({ type: 'number', minimum: 0, maximum: 100 }, 'a number from 0 to 100'),
     },
-    ToleratedFailurePercentagePath: { ql: 'JSONPath', schema: s(pathString) },
+    ToleratedFailurePercentagePath: { ql: 'JSONPath', schema: fixed(pathString) },
     ItemBatcher: {
       ql: 'both',
       schema: (ql) => ({
@@ -485,7 +508,8 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
           Resource: {
             type: 'string',
             pattern: '^arn:[a-z-]+:states:::s3:(getObject|listObjectsV2)$',
-            'x-expect': "an S3 reader resource ('arn:aws:states:::s3:getObject' or ':s3:listObjectsV2')",
+            'x-expect':
+              "an S3 reader resource ('arn:aws:states:::s3:getObject' or ':s3:listObjectsV2')",
           },
           ReaderConfig: {
             type: 'object',
@@ -529,7 +553,7 @@ export const STATE_FIELDS: Readonly<Record<StateType, Readonly<Record<string, Fi
         additionalProperties: false,
       }),
     },
-    Label: { ql: 'both', schema: s({ type: 'string', 'x-expect': 'a string' }) },
+    Label: { ql: 'both', schema: fixed({ type: 'string', 'x-expect': 'a string' }) },
     Retry: retry,
     Catch: catchField,
   },
@@ -636,7 +660,11 @@ export interface SchemaTarget {
 }
 
 /** Validates the top-level fields (not the states). */
-export function checkTopLevelSchema(definition: unknown, target: SchemaTarget, sink: IssueSink): void {
+export function checkTopLevelSchema(
+  definition: unknown,
+  target: SchemaTarget,
+  sink: IssueSink,
+): void {
   const validate = schemas().topLevel
   if (!validate(definition)) report(validate.errors ?? [], target, sink)
 }

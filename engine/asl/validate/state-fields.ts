@@ -13,10 +13,18 @@ import { label, type StateType } from './schema.js'
  */
 
 /** States that continue somewhere: they need exactly one of Next and `"End": true`. */
-const NEEDS_TRANSITION: ReadonlySet<StateType> = new Set(['Pass', 'Task', 'Wait', 'Parallel', 'Map'])
+const NEEDS_TRANSITION: ReadonlySet<StateType> = new Set([
+  'Pass',
+  'Task',
+  'Wait',
+  'Parallel',
+  'Map',
+])
 
 /** AWS: at most one of each pair. The issue is placed on the first field of the pair. */
-const EXCLUSIVE_PAIRS: Readonly<Partial<Record<StateType, readonly (readonly [string, string])[]>>> = {
+const EXCLUSIVE_PAIRS: Readonly<
+  Partial<Record<StateType, readonly (readonly [string, string])[]>>
+> = {
   Task: [
     ['TimeoutSeconds', 'TimeoutSecondsPath'],
     ['HeartbeatSeconds', 'HeartbeatSecondsPath'],
@@ -28,7 +36,6 @@ const EXCLUSIVE_PAIRS: Readonly<Partial<Record<StateType, readonly (readonly [st
   Map: [
     ['ItemProcessor', 'Iterator'],
     ['ItemSelector', 'Parameters'],
-    ['Items', 'ItemsPath'],
     ['MaxConcurrency', 'MaxConcurrencyPath'],
     ['ToleratedFailureCount', 'ToleratedFailureCountPath'],
     ['ToleratedFailurePercentage', 'ToleratedFailurePercentagePath'],
@@ -45,7 +52,6 @@ const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:\S+$/
 // definition and can't contain: whitespace, brackets, wildcards, special characters, control
 // characters".
 const MAX_LABEL_LENGTH = 40
-// eslint-disable-next-line no-control-regex
 const LABEL_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/
 
 export function checkStateFields(ctx: ValidationContext, info: StateInfo): void {
@@ -164,7 +170,11 @@ function checkMap(ctx: ValidationContext, info: StateInfo, node: JsonObject): vo
   }
   const reader = node['ItemReader']
   const config = isObject(reader) ? reader['ReaderConfig'] : undefined
-  if (isObject(config) && config['MaxItems'] !== undefined && config['MaxItemsPath'] !== undefined) {
+  if (
+    isObject(config) &&
+    config['MaxItems'] !== undefined &&
+    config['MaxItemsPath'] !== undefined
+  ) {
     const base = ['ItemReader', 'ReaderConfig']
     exclusive(ctx, info, [
       [...base, 'MaxItems'],

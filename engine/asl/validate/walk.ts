@@ -40,11 +40,15 @@ export function walkDefinition(definition: JsonObject, sink: IssueSink): void {
 // AWS: "State names ... must be unique within the scope of the whole state machine ... can be up
 // to 80 characters". Control characters are refused as in every other Step Functions name.
 const MAX_STATE_NAME = 80
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
-function walkScope(ctx: ValidationContext, container: JsonObject, location: Pointer, label: string): void {
+function walkScope(
+  ctx: ValidationContext,
+  container: JsonObject,
+  location: Pointer,
+  label: string,
+): void {
   const rawStates = container['States']
   if (!isObject(rawStates)) return // the schema reports it
   const states = new Map<string, StateInfo>()
@@ -62,13 +66,24 @@ function walkScope(ctx: ValidationContext, container: JsonObject, location: Poin
         stateLoc,
         `${subject} must be a JSON object, not ${describe(node)}`,
       )
-      states.set(name, { name, location: stateLoc, subject, node: undefined, type: undefined, ql: ctx.topQl })
+      states.set(name, {
+        name,
+        location: stateLoc,
+        subject,
+        node: undefined,
+        type: undefined,
+        ql: ctx.topQl,
+      })
       continue
     }
 
     const rawType = node['Type']
     if (rawType === undefined) {
-      ctx.sink.error(ISSUE_CODES.SCHEMA_VALIDATION_FAILED, stateLoc, `${subject}: field 'Type' is required`)
+      ctx.sink.error(
+        ISSUE_CODES.SCHEMA_VALIDATION_FAILED,
+        stateLoc,
+        `${subject}: field 'Type' is required`,
+      )
     } else if (!isStateType(rawType)) {
       ctx.sink.error(
         ISSUE_CODES.SCHEMA_VALIDATION_FAILED,
