@@ -10,7 +10,8 @@ import path from 'node:path'
 import { compileMachine, type JsonObject, type JsonValue } from '../engine/asl/index.js'
 import { runInMemory } from '../engine/runtime/run-in-memory.js'
 
-const workloads = path.resolve(import.meta.dirname, '../../../shared/bench/workloads')
+// ../shared sits beside the repository; npm scripts run from the repository root.
+const workloads = path.resolve(process.env['MILLRACE_SHARED_DIR'] ?? '../shared', 'bench/workloads')
 const read = (file: string) => JSON.parse(readFileSync(path.join(workloads, file), 'utf8')) as JsonValue
 
 const machine = compileMachine(read('w1-pass-chain.asl.json') as JsonObject)

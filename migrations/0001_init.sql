@@ -69,13 +69,17 @@ CREATE TABLE executions (
 CREATE INDEX executions_list_idx ON executions (state_machine_id, started_at DESC, id);
 CREATE INDEX executions_running_idx ON executions (started_at) WHERE status = 'RUNNING';
 
+-- A decision writes everything it made in a few multi-row statements, so the references between
+-- new frames, groups, tasks and timers are checked at commit (DEFERRABLE INITIALLY DEFERRED).
+
 -- The interpreter's frames: the top-level run of an execution (parent_id NULL) and one row per
 -- Parallel branch or Map iteration. Each has its own snapshot, so the cost of one child does not
 -- grow with the number of its siblings.
 CREATE TABLE frames (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  -- ids are made by the engine, so a decision writes its new frames in one statement
+  id uuid PRIMARY KEY,
   execution_id uuid NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
-  group_id bigint,
+  group_id uuid,
   child_index integer,
   -- QUEUED: a child waiting for a MaxConcurrency slot; input holds what it starts with
   status text NOT NULL CHECK (status IN ('QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT')),
@@ -93,9 +97,9 @@ CREATE INDEX frames_group_idx ON frames (group_id, child_index);
 -- A Parallel's branches or a Map's iterations, counted under one row lock so MaxConcurrency and
 -- the tolerated failures hold across engine processes.
 CREATE TABLE child_groups (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id uuid PRIMARY KEY,
   execution_id uuid NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
-  parent_frame_id bigint NOT NULL REFERENCES frames (id) ON DELETE CASCADE,
+  parent_frame_id uuid NOT NULL REFERENCES frames (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
   children_id text NOT NULL,
   state_type text NOT NULL CHECK (state_type IN ('Parallel', 'Map')),
   total integer NOT NULL,
@@ -111,7 +115,8 @@ CREATE TABLE child_groups (
 );
 
 ALTER TABLE frames
-  ADD CONSTRAINT frames_group_fk FOREIGN KEY (group_id) REFERENCES child_groups (id) ON DELETE CASCADE;
+  ADD CONSTRAINT frames_group_fk FOREIGN KEY (group_id) REFERENCES child_groups (id) ON DELETE CASCADE
+  DEFERRABLE INITIALLY DEFERRED;
 
 -- AWS's HistoryEvent: id, previousEventId, type, timestamp and one <type>EventDetails object.
 CREATE TABLE history_events (
@@ -136,7 +141,7 @@ CREATE TABLE activities (
 CREATE TABLE tasks (
   id uuid PRIMARY KEY,
   execution_id uuid NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
-  frame_id bigint NOT NULL REFERENCES frames (id) ON DELETE CASCADE,
+  frame_id uuid NOT NULL REFERENCES frames (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
   state_name text NOT NULL,
   attempt integer NOT NULL,
   kind text NOT NULL CHECK (kind IN ('push', 'activity', 'callback')),
@@ -167,7 +172,7 @@ CREATE INDEX tasks_push_lease_idx ON tasks (lease_until) WHERE status IN ('SCHED
 CREATE TABLE timers (
   id uuid PRIMARY KEY,
   execution_id uuid NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
-  frame_id bigint NOT NULL REFERENCES frames (id) ON DELETE CASCADE,
+  frame_id uuid NOT NULL REFERENCES frames (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
   task_id uuid,
   reason text NOT NULL CHECK (reason IN ('Wait', 'Retry', 'ExecutionTimeout', 'TaskTimeout', 'HeartbeatTimeout')),
   fire_at timestamptz NOT NULL

@@ -3,6 +3,7 @@ import {
   interpret,
   judgeChildren,
   type AslFailure,
+  type ChildSpec,
   type Command,
   type CompiledMachine,
   type ExecutionContext,
@@ -18,7 +19,7 @@ import { hashToken } from './tokens.js'
 
 /** An event for one frame of an execution. */
 export interface FrameEvent {
-  readonly frameId: number
+  readonly frameId: string
   readonly event: InterpreterEvent
 }
 
@@ -36,7 +37,7 @@ export interface DecisionContext {
   readonly machine: CompiledMachine
   readonly execution: ExecutionContext
   readonly executionId: string
-  /** Database time (ms) read when the decision started. */
+  /** Database time (ms) when the decision started. */
   readonly now: number
   /** Speeds up every timer for tests: fire_at = now + delay × timeScale. */
   readonly timeScale: number
@@ -47,7 +48,7 @@ export interface DecisionContext {
  * How long the engine that scheduled a push task owns its dispatch. Past that, any engine takes
  * it over (the owner died). The call itself is bounded by the task's timeout.
  */
-export function pushLeaseMs(timeoutSeconds: number | undefined): number {
+export function pushLeaseMs(timeoutSeconds: number | null | undefined): number {
   return ((timeoutSeconds ?? 60) + 30) * 1000
 }
 
@@ -57,50 +58,49 @@ export function pushLeaseMs(timeoutSeconds: number | undefined): number {
  * (version-checked), the history, the tasks, timers and child frames the interpreter asked for,
  * children's results passed up to their parents, and the execution's end. Nothing here sleeps or
  * calls out.
- *
- * @example
- * await db.transaction().execute(async (trx) => {
- *   const exec = await lockExecution(trx, id)
- *   await decide(ctx, exec.nextEventId, [{ frameId, event: { kind: 'TimerFired', timerId } }])
- * })
  */
 export async function decide(
   ctx: DecisionContext,
   nextEventId: number,
   events: readonly FrameEvent[],
 ): Promise<DecisionEffects> {
-  const d = new Decision(ctx, nextEventId)
-  for (const { frameId, event } of events) await d.applyToFrame(frameId, event)
-  await d.flush()
-  return d.effects
+  const d = new Decision(ctx, nextEventId, false)
+  await d.preload(events.map((e) => e.frameId))
+  for (const { frameId, event } of events) await d.apply(frameId, event)
+  return d.flush()
 }
 
-/** A new execution: insert its top-level frame and run it to its first suspension. */
+/** A new execution (its row just inserted): create its top-level frame and run it. */
 export async function startExecution(ctx: DecisionContext, input: JsonValue): Promise<DecisionEffects> {
-  const d = new Decision(ctx, 1)
-  const frameId = await store.insertRootFrame(ctx.trx, ctx.executionId)
-  await d.applyToFrame(frameId, { kind: 'Start', scope: '', input }, store.newFrameRow(frameId, null, null))
-  await d.flush()
-  return d.effects
+  const d = new Decision(ctx, 1, true)
+  const root = d.newFrame(null, null, null)
+  await d.apply(root.id, { kind: 'Start', scope: '', input })
+  return d.flush()
 }
 
 class Decision {
-  readonly history: HistoryEvent[] = []
-  readonly effects = {
+  private readonly history: HistoryEvent[] = []
+  private readonly tasks: store.NewTask[] = []
+  private readonly timers: store.NewTimer[] = []
+  private readonly frames = new Map<string, store.FrameRow>()
+  private readonly groups = new Map<string, store.GroupRow>()
+  /** Work to void after the writes: finished frames' leftovers and aborted siblings. */
+  private readonly finishedFrames: string[] = []
+  private readonly abortedGroups: string[] = []
+  private finish: store.WriteSet['finish']
+  private readonly effects = {
     pushTasks: [] as store.PushTask[],
     newTimers: false,
     newActivityTasks: [] as string[],
     finished: false,
   }
-  private nextEventId: number
-  private readonly frames = new Map<number, store.FrameRow>()
 
   constructor(
     private readonly ctx: DecisionContext,
-    nextEventId: number,
-  ) {
-    this.nextEventId = nextEventId
-  }
+    private nextEventId: number,
+    /** True when this decision starts the execution: nothing of it exists to void yet. */
+    private readonly fresh: boolean,
+  ) {}
 
   private env(): InterpreterEnv {
     return {
@@ -113,108 +113,131 @@ class Decision {
     }
   }
 
-  private async frame(frameId: number): Promise<store.FrameRow> {
-    let row = this.frames.get(frameId)
-    if (!row) {
-      row = await store.loadFrame(this.ctx.trx, frameId)
-      this.frames.set(frameId, row)
+  async preload(frameIds: readonly string[]): Promise<void> {
+    const missing = [...new Set(frameIds)].filter((id) => !this.frames.has(id))
+    for (const row of await store.loadFrames(this.ctx.trx, missing)) this.frames.set(row.id, row)
+  }
+
+  newFrame(groupId: string | null, childIndex: number | null, input: JsonValue | null): store.FrameRow {
+    const row: store.FrameRow = {
+      id: randomUUID(),
+      groupId,
+      childIndex,
+      input,
+      snapshot: null,
+      version: 0,
+      isNew: true,
+      dirty: true,
+      status: input === null ? 'RUNNING' : 'QUEUED',
     }
+    this.frames.set(row.id, row)
     return row
   }
 
-  /** Apply one event. `fresh` is the row of a frame inserted by this decision, about to start. */
-  async applyToFrame(frameId: number, event: InterpreterEvent, fresh?: store.FrameRow): Promise<void> {
-    const row = fresh ?? (await this.frame(frameId))
-    if (fresh) this.frames.set(frameId, row)
-    if (event.kind !== 'Start' && (row.snapshot === null || row.snapshot.status !== 'RUNNING')) return
-    const snapshot = row.snapshot as unknown as Frame | null
-    const step = interpret(this.ctx.machine, event.kind === 'Start' ? null : snapshot, event, this.env())
+  private async frame(frameId: string): Promise<store.FrameRow> {
+    if (!this.frames.has(frameId)) await this.preload([frameId])
+    const row = this.frames.get(frameId)
+    if (!row) throw new Error(`frame ${frameId} does not exist`)
+    return row
+  }
+
+  private async group(groupId: string): Promise<store.GroupRow> {
+    let g = this.groups.get(groupId)
+    if (!g) {
+      const [row] = await store.lockGroups(this.ctx.trx, [groupId])
+      if (!row) throw new Error(`child group ${groupId} does not exist`)
+      g = row
+      this.groups.set(groupId, g)
+    }
+    return g
+  }
+
+  async apply(frameId: string, event: InterpreterEvent): Promise<void> {
+    const row = await this.frame(frameId)
+    if (event.kind === 'Start') {
+      if (row.snapshot !== null) return
+    } else if (row.snapshot === null || row.snapshot.status !== 'RUNNING' || row.status !== 'RUNNING') {
+      return
+    }
+    const snapshot = event.kind === 'Start' ? null : (row.snapshot as unknown as Frame)
+    const step = interpret(this.ctx.machine, snapshot, event, this.env())
     this.nextEventId += step.history.length
     this.history.push(...step.history)
     row.snapshot = step.frame as unknown as store.Snapshot
+    row.status = step.frame.status
     row.dirty = true
-    for (const command of step.commands) await this.carryOut(row, step.frame, command)
+    for (const command of step.commands) await this.carryOut(row, command)
   }
 
-  private async carryOut(row: store.FrameRow, frame: Frame, command: Command): Promise<void> {
-    const { trx, now } = this.ctx
+  private async carryOut(row: store.FrameRow, command: Command): Promise<void> {
     switch (command.kind) {
-      case 'ScheduleTask': {
-        const kind = command.resource.kind === 'activity' ? 'activity' : command.taskToken ? 'callback' : 'push'
-        const task: store.NewTask = {
-          id: command.taskId,
-          executionId: this.ctx.executionId,
-          frameId: row.id,
-          stateName: command.stateName,
-          attempt: command.attempt,
-          kind,
-          resource: command.resource.arn,
-          activityName: command.resource.kind === 'activity' ? command.resource.name : null,
-          input: command.input,
-          tokenHash: command.taskToken ? hashToken(command.taskToken) : null,
-          timeoutSeconds: command.timeoutSeconds ?? null,
-          heartbeatSeconds: command.heartbeatSeconds ?? null,
-          leaseOwner: kind === 'push' ? this.ctx.engineId : null,
-          leaseUntil: kind === 'push' ? new Date(now + pushLeaseMs(command.timeoutSeconds)) : null,
-        }
-        await store.insertTask(trx, task)
-        if (command.timeoutSeconds !== undefined) {
-          await this.timer(row.id, randomUUID(), now + command.timeoutSeconds * 1000, 'TaskTimeout', command.taskId)
-        }
-        if (command.heartbeatSeconds !== undefined && kind !== 'push') {
-          await this.timer(row.id, randomUUID(), now + command.heartbeatSeconds * 1000, 'HeartbeatTimeout', command.taskId)
-        }
-        if (kind === 'push' || kind === 'callback') {
-          this.effects.pushTasks.push({
-            id: task.id,
-            executionId: task.executionId,
-            frameId: task.frameId,
-            stateName: task.stateName,
-            attempt: task.attempt,
-            resource: command.resource,
-            input: command.input,
-            timeoutSeconds: task.timeoutSeconds,
-            dispatchCount: 1,
-          })
-        }
-        if (kind === 'activity') this.effects.newActivityTasks.push(task.activityName as string)
+      case 'ScheduleTask':
+        this.scheduleTask(row, command)
         return
-      }
       case 'ArmTimer':
-        await this.timer(row.id, command.timerId, command.at, command.reason, null)
+        this.timer(row.id, command.timerId, command.at, command.reason, null)
         return
       case 'StartChildren':
         await this.startChildren(row, command)
         return
       case 'Finish':
-        await this.finishFrame(row, frame, command)
+        await this.finishFrame(row, command)
         return
     }
   }
 
-  private async timer(
-    frameId: number,
-    id: string,
-    at: number,
-    reason: store.TimerReason,
-    taskId: string | null,
-  ): Promise<void> {
+  private scheduleTask(row: store.FrameRow, command: Extract<Command, { kind: 'ScheduleTask' }>): void {
+    const { now } = this.ctx
+    const kind = command.resource.kind === 'activity' ? 'activity' : command.taskToken ? 'callback' : 'push'
+    const task: store.NewTask = {
+      id: command.taskId,
+      executionId: this.ctx.executionId,
+      frameId: row.id,
+      stateName: command.stateName,
+      attempt: command.attempt,
+      kind,
+      resource: command.resource.arn,
+      activityName: command.resource.kind === 'activity' ? command.resource.name : null,
+      input: command.input,
+      tokenHash: command.taskToken ? hashToken(command.taskToken) : null,
+      timeoutSeconds: command.timeoutSeconds ?? null,
+      heartbeatSeconds: command.heartbeatSeconds ?? null,
+      leaseOwner: kind === 'activity' ? null : this.ctx.engineId,
+      leaseUntil: kind === 'activity' ? null : new Date(now + pushLeaseMs(command.timeoutSeconds)),
+    }
+    this.tasks.push(task)
+    if (command.timeoutSeconds !== undefined) {
+      this.timer(row.id, randomUUID(), now + command.timeoutSeconds * 1000, 'TaskTimeout', task.id)
+    }
+    if (command.heartbeatSeconds !== undefined && kind !== 'push') {
+      this.timer(row.id, randomUUID(), now + command.heartbeatSeconds * 1000, 'HeartbeatTimeout', task.id)
+    }
+    if (kind === 'activity') this.effects.newActivityTasks.push(task.activityName as string)
+    else {
+      this.effects.pushTasks.push({
+        id: task.id,
+        executionId: task.executionId,
+        frameId: task.frameId,
+        stateName: task.stateName,
+        attempt: task.attempt,
+        resource: task.resource,
+        input: task.input,
+        timeoutSeconds: task.timeoutSeconds,
+        dispatchCount: 1,
+      })
+    }
+  }
+
+  private timer(frameId: string, id: string, at: number, reason: store.TimerReason, taskId: string | null): void {
     const { now, timeScale } = this.ctx
     const fireAt = now + Math.max(0, at - now) * timeScale
-    await store.insertTimer(this.ctx.trx, {
-      id,
-      executionId: this.ctx.executionId,
-      frameId,
-      taskId,
-      reason,
-      fireAt: new Date(fireAt),
-    })
+    this.timers.push({ id, executionId: this.ctx.executionId, frameId, taskId, reason, fireAt: new Date(fireAt) })
     this.effects.newTimers = true
   }
 
   private async startChildren(row: store.FrameRow, command: Extract<Command, { kind: 'StartChildren' }>): Promise<void> {
-    const group = await store.insertChildGroup(this.ctx.trx, {
-      executionId: this.ctx.executionId,
+    const group: store.GroupRow = {
+      id: randomUUID(),
       parentFrameId: row.id,
       childrenId: command.childrenId,
       stateType: command.stateType,
@@ -223,64 +246,64 @@ class Decision {
       toleratedFailureCount: command.toleratedFailureCount ?? null,
       toleratedFailurePercentage: command.toleratedFailurePercentage ?? null,
       previousEventId: command.previousEventId,
-    })
-    const ids = await store.insertChildFrames(
-      this.ctx.trx,
-      this.ctx.executionId,
-      group.id,
-      command.children.map((c) => ({ input: c.input, spec: c })),
-    )
-    await this.startQueued(group, ids)
+      nextIndex: 0,
+      running: 0,
+      succeeded: 0,
+      failed: 0,
+      done: false,
+      isNew: true,
+      dirty: true,
+    }
+    this.groups.set(group.id, group)
+    const queued = command.children.map((spec, i) => this.newFrame(group.id, i, spec as unknown as JsonValue))
+    await this.startQueued(group, queued)
   }
 
   /** Start queued children while MaxConcurrency allows. */
-  private async startQueued(group: store.GroupRow, queuedIds?: readonly number[]): Promise<void> {
+  private async startQueued(group: store.GroupRow, known?: readonly store.FrameRow[]): Promise<void> {
     const limit = group.maxConcurrency > 0 ? group.maxConcurrency : Infinity
     const free = Math.min(limit - group.running, group.total - group.nextIndex)
     if (free <= 0) return
-    const children = queuedIds
-      ? await store.queuedChildrenByIds(this.ctx.trx, queuedIds.slice(0, free))
-      : await store.nextQueuedChildren(this.ctx.trx, group.id, free)
+    let children: store.FrameRow[]
+    if (known) children = known.slice(group.nextIndex, group.nextIndex + free)
+    else {
+      children = await store.nextQueuedChildren(this.ctx.trx, group.id, group.nextIndex, free)
+      for (const c of children) if (!this.frames.has(c.id)) this.frames.set(c.id, c)
+      children = children.map((c) => this.frames.get(c.id) as store.FrameRow)
+    }
     group.nextIndex += children.length
     group.running += children.length
     group.dirty = true
     for (const child of children) {
-      const spec = child.spec
-      const childRow = store.newFrameRow(child.id, group.id, child.childIndex)
-      childRow.group = group
-      await this.applyToFrame(
-        child.id,
-        {
-          kind: 'Start',
-          scope: spec.scope,
-          input: spec.input,
-          origin: spec.origin,
-          previousEventId: group.previousEventId,
-        },
-        childRow,
-      )
+      const spec = child.input as unknown as ChildSpec
+      child.status = 'RUNNING'
+      child.input = null
+      await this.apply(child.id, {
+        kind: 'Start',
+        scope: spec.scope,
+        input: spec.input,
+        origin: spec.origin,
+        previousEventId: group.previousEventId,
+      })
     }
-    await store.saveGroup(this.ctx.trx, group)
   }
 
-  private async finishFrame(row: store.FrameRow, frame: Frame, command: Extract<Command, { kind: 'Finish' }>): Promise<void> {
+  private async finishFrame(row: store.FrameRow, command: Extract<Command, { kind: 'Finish' }>): Promise<void> {
+    row.result = { output: command.output ?? null, error: command.error ?? null, cause: command.cause ?? null }
+    if (!this.fresh) this.finishedFrames.push(row.id)
     if (row.groupId === null) {
       // The top-level frame: the execution ends.
-      await store.finishExecution(this.ctx.trx, this.ctx.executionId, {
+      this.finish = {
         status: command.status,
         output: command.output,
         error: command.error,
         cause: command.cause,
         stoppedAt: new Date(this.ctx.now),
-      })
-      await store.cancelOutstanding(this.ctx.trx, this.ctx.executionId, null)
+      }
       this.effects.finished = true
       return
     }
-    const group = row.group ?? (await store.lockGroup(this.ctx.trx, row.groupId as number))
-    row.group = group
-    // Anything this child left running (a retry timer, a task) is void now.
-    await store.cancelOutstanding(this.ctx.trx, this.ctx.executionId, row.id)
+    const group = await this.group(row.groupId)
     if (group.done) return
     group.running -= 1
     let lastFailure: AslFailure | undefined
@@ -292,13 +315,6 @@ class Decision {
         ...(command.cause !== undefined ? { cause: command.cause } : {}),
       }
     }
-    row.result = {
-      status: command.status,
-      output: command.output ?? null,
-      error: command.error ?? null,
-      cause: command.cause ?? null,
-    }
-    void frame
     group.dirty = true
     const verdict = judgeChildren(
       {
@@ -314,24 +330,17 @@ class Decision {
       lastFailure,
     )
     if (verdict.kind === 'running') {
-      await this.startQueued(group)
-      await store.saveGroup(this.ctx.trx, group)
+      await this.startQueued(group, group.isNew ? this.groupFrames(group.id) : undefined)
       return
     }
     group.done = true
-    await store.saveGroup(this.ctx.trx, group)
-    // Siblings still running are no longer needed: stop them and everything they wait for.
-    await this.flushFrames()
-    await store.abortGroupChildren(this.ctx.trx, this.ctx.executionId, group.id)
+    // Siblings still running are no longer needed: they are stopped after the writes.
+    this.abortedGroups.push(group.id)
     if (verdict.kind === 'succeeded') {
-      const outputs = await store.groupOutputs(this.ctx.trx, group.id)
-      await this.applyToFrame(group.parentFrameId, {
-        kind: 'ChildrenSucceeded',
-        childrenId: group.childrenId,
-        outputs,
-      })
+      const outputs = await this.outputs(group)
+      await this.apply(group.parentFrameId, { kind: 'ChildrenSucceeded', childrenId: group.childrenId, outputs })
     } else {
-      await this.applyToFrame(group.parentFrameId, {
+      await this.apply(group.parentFrameId, {
         kind: 'ChildrenFailed',
         childrenId: group.childrenId,
         ...verdict.failure,
@@ -339,19 +348,41 @@ class Decision {
     }
   }
 
-  private async flushFrames(): Promise<void> {
-    for (const row of this.frames.values()) {
-      if (!row.dirty) continue
-      await store.saveFrame(this.ctx.trx, row)
-      row.dirty = false
-    }
+  /** A group's children known to this decision, in index order (all of them for a new group). */
+  private groupFrames(groupId: string): store.FrameRow[] {
+    return [...this.frames.values()]
+      .filter((f) => f.groupId === groupId)
+      .sort((a, b) => (a.childIndex ?? 0) - (b.childIndex ?? 0))
   }
 
-  async flush(): Promise<void> {
-    await this.flushFrames()
-    if (this.history.length > 0) {
-      await store.appendHistory(this.ctx.trx, this.ctx.executionId, this.history)
+  private async outputs(group: store.GroupRow): Promise<JsonValue[]> {
+    const known = new Map<number, JsonValue>()
+    for (const f of this.groupFrames(group.id)) {
+      if (!f.result) continue
+      known.set(
+        f.childIndex ?? 0,
+        f.status === 'SUCCEEDED' ? f.result.output : { Error: f.result.error, Cause: f.result.cause },
+      )
     }
-    await store.advanceExecution(this.ctx.trx, this.ctx.executionId, this.nextEventId)
+    if (group.isNew) return this.groupFrames(group.id).map((f) => known.get(f.childIndex ?? 0) ?? null)
+    return store.groupOutputs(this.ctx.trx, group.id, known)
+  }
+
+  async flush(): Promise<DecisionEffects> {
+    const { trx, executionId } = this.ctx
+    await store.flush(trx, {
+      executionId,
+      frames: [...this.frames.values()],
+      groups: [...this.groups.values()],
+      history: this.history,
+      tasks: this.tasks,
+      timers: this.timers,
+      nextEventId: this.nextEventId,
+      ...(this.finish ? { finish: this.finish } : {}),
+    })
+    for (const groupId of this.abortedGroups) await store.abortGroupChildren(trx, executionId, groupId)
+    if (this.finish) await store.cancelOutstanding(trx, executionId, this.fresh ? [] : null)
+    else await store.cancelOutstanding(trx, executionId, this.finishedFrames)
+    return this.effects
   }
 }

@@ -9,6 +9,20 @@ import { decide, startExecution, type DecisionEffects, type FrameEvent } from '.
 import { MachineCache } from './machine-cache.js'
 import type { TaskOutcome } from './run-in-memory.js'
 
+type Prepare = (
+  trx: Executor,
+  exec: executions.LockedExecution,
+) => Promise<readonly FrameEvent[] | null>
+
+interface Lane {
+  running: boolean
+  pending: {
+    prepare: Prepare
+    resolve: (effects: DecisionEffects | null) => void
+    reject: (err: unknown) => void
+  }[]
+}
+
 /** Carries out one push task (a function endpoint call). Issue-4's HTTP dispatcher is one. */
 export type PushHandler = (task: decisions.PushTask) => Promise<TaskOutcome>
 
@@ -56,6 +70,8 @@ export class Engine {
   private wakeTimers: (() => void) | undefined
   private unlisten: (() => Promise<void>) | undefined
   private readonly finishedWaiters = new Map<string, (() => void)[]>()
+  /** Per execution: the decision in progress in this process and the calls waiting for it. */
+  private readonly lanes = new Map<string, Lane>()
 
   constructor(private readonly options: EngineOptions) {
     this.db = options.database
@@ -170,25 +186,50 @@ export class Engine {
   }
 
   /**
-   * Apply events to one execution in one transaction. `prepare` runs first under the execution
-   * lock and may refuse (return null) or add events (e.g. after checking a task row).
+   * Apply events to one execution. `prepare` runs under the execution lock and may refuse
+   * (return null) or name the events (e.g. after closing a task row). Calls for the same
+   * execution that arrive while a decision about it is in progress are batched into the next
+   * transaction: one commit then carries many task results (a Map's iterations finishing).
    */
-  async apply(
-    executionId: string,
-    prepare: (trx: Executor, exec: executions.LockedExecution) => Promise<readonly FrameEvent[] | null>,
-  ): Promise<DecisionEffects | null> {
-    const result = await this.transaction(async (trx) => {
-      const exec = await executions.lockExecution(trx, executionId)
-      if (!exec) return null
-      const events = await prepare(trx, exec)
-      if (events === null) return null
-      if (exec.status !== 'RUNNING' || events.length === 0) return emptyEffects()
-      const effects = await this.decideLocked(trx, exec, events)
-      await this.notifyEffects(trx, effects)
-      return effects
+  apply(executionId: string, prepare: Prepare): Promise<DecisionEffects | null> {
+    return new Promise((resolve, reject) => {
+      let lane = this.lanes.get(executionId)
+      if (!lane) {
+        lane = { running: false, pending: [] }
+        this.lanes.set(executionId, lane)
+      }
+      lane.pending.push({ prepare, resolve, reject })
+      if (!lane.running) void this.drainLane(executionId, lane)
     })
-    if (result) this.afterCommit(executionId, result)
-    return result
+  }
+
+  private async drainLane(executionId: string, lane: Lane): Promise<void> {
+    lane.running = true
+    while (lane.pending.length > 0) {
+      const batch = lane.pending.splice(0, 200)
+      try {
+        const results = await this.transaction(async (trx) => {
+          const exec = await executions.lockExecution(trx, executionId)
+          if (!exec) return batch.map(() => null)
+          const answers: (readonly FrameEvent[] | null)[] = []
+          for (const item of batch) answers.push(await item.prepare(trx, exec))
+          const events = answers.flatMap((a) => a ?? [])
+          if (exec.status !== 'RUNNING' || events.length === 0) {
+            return answers.map((a) => (a === null ? null : emptyEffects()))
+          }
+          const effects = await this.decideLocked(trx, exec, events)
+          await this.notifyEffects(trx, effects)
+          return answers.map((a) => (a === null ? null : effects))
+        })
+        const effects = results.find((r) => r !== null)
+        if (effects) this.afterCommit(executionId, effects)
+        batch.forEach((item, i) => item.resolve(results[i] ?? null))
+      } catch (err) {
+        for (const item of batch) item.reject(err)
+      }
+    }
+    lane.running = false
+    this.lanes.delete(executionId)
   }
 
   private async decideLocked(
@@ -287,13 +328,28 @@ export class Engine {
     return applied ? 'applied' : 'not-open'
   }
 
-  /** Resolves when the execution has ended (or at once if it has). For tests and sync starts. */
-  waitForEnd(executionId: string): Promise<void> {
-    return new Promise((resolve) => {
-      const list = this.finishedWaiters.get(executionId) ?? []
-      list.push(resolve)
-      this.finishedWaiters.set(executionId, list)
-    })
+  /**
+   * Resolves with the final status once the execution has ended. Woken at once when this engine
+   * ends it; polls the database otherwise (another engine may end it).
+   */
+  async waitForEnd(executionId: string, timeoutMs = 60_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const woken = new Promise<void>((resolve) => {
+        const list = this.finishedWaiters.get(executionId) ?? []
+        list.push(resolve)
+        this.finishedWaiters.set(executionId, list)
+      })
+      const row = await this.db.db
+        .selectFrom('executions')
+        .select('status')
+        .where('id', '=', executionId)
+        .executeTakeFirst()
+      if (!row) throw new Error(`execution ${executionId} does not exist`)
+      if (row.status !== 'RUNNING') return row.status
+      if (Date.now() > deadline) return row.status
+      await Promise.race([woken, sleep(this.pollMs)])
+    }
   }
 
   private async notifyEffects(trx: Executor, effects: DecisionEffects): Promise<void> {
@@ -352,7 +408,7 @@ export class Engine {
     try {
       outcome = this.options.pushHandler
         ? await this.options.pushHandler(task)
-        : { kind: 'failed', error: 'States.TaskFailed', cause: `No dispatcher is configured for ${String(task.resource.arn)}` }
+        : { kind: 'failed', error: 'States.TaskFailed', cause: `No dispatcher is configured for ${task.resource}` }
     } catch (err) {
       log.warn({ err }, 'push task handler threw')
       outcome = { kind: 'failed', error: 'States.TaskFailed', cause: (err as Error).message }

@@ -187,6 +187,7 @@ export async function runInMemory(
           input: spec.input,
           origin: spec.origin,
           previousEventId: group.previousEventId,
+          ...(spec.variables !== undefined ? { variables: spec.variables } : {}),
         },
       })
     }

@@ -3,19 +3,19 @@ import type { Executor } from './database.js'
 import { toJsonb, type JsonValue } from './schema.js'
 
 /**
- * The queries of one decision (engine/runtime/decide.ts): frames, child groups, tasks, timers,
- * history and the execution row. They run inside the decision's transaction, which holds the
- * execution row lock; frame writes are still version-checked so a lost lock shows up as an error
- * instead of a silent overwrite.
+ * The queries of one decision (engine/runtime/decide.ts). They run inside the decision's
+ * transaction, which holds the execution row lock. Reads load what the decision touches in bulk;
+ * writes are collected and flushed as a few multi-row statements, so the number of round trips
+ * does not grow with the number of frames or tasks a decision touches (a Map finishing forty
+ * iterations at once costs about as much as one).
  */
 
 /** The interpreter's frame snapshot, opaque to the store. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Snapshot = { readonly status: string } & Record<string, any>
+export type Snapshot = { readonly status: string } & { readonly [key: string]: unknown }
 
 export interface GroupRow {
-  readonly id: number
-  readonly parentFrameId: number
+  readonly id: string
+  readonly parentFrameId: string
   readonly childrenId: string
   readonly stateType: 'Parallel' | 'Map'
   readonly total: number
@@ -28,18 +28,24 @@ export interface GroupRow {
   succeeded: number
   failed: number
   done: boolean
-  dirty?: boolean
+  isNew: boolean
+  dirty: boolean
 }
 
 export interface FrameRow {
-  readonly id: number
-  readonly groupId: number | null
-  childIndex: number | null
+  readonly id: string
+  readonly groupId: string | null
+  readonly childIndex: number | null
+  /** What a QUEUED child starts with (its spec); null for running frames. */
+  input: JsonValue | null
   snapshot: Snapshot | null
+  /** The version read; the write requires it unchanged. */
   version: number
+  /** Not in the database yet: inserted at flush. */
+  isNew: boolean
   dirty: boolean
-  group?: GroupRow
-  result?: { status: string; output: JsonValue; error: string | null; cause: string | null }
+  status: string
+  result?: { output: JsonValue; error: string | null; cause: string | null }
 }
 
 export type TimerReason = 'Wait' | 'Retry' | 'ExecutionTimeout' | 'TaskTimeout' | 'HeartbeatTimeout'
@@ -47,7 +53,7 @@ export type TimerReason = 'Wait' | 'Retry' | 'ExecutionTimeout' | 'TaskTimeout' 
 export interface NewTask {
   readonly id: string
   readonly executionId: string
-  readonly frameId: number
+  readonly frameId: string
   readonly stateName: string
   readonly attempt: number
   readonly kind: 'push' | 'activity' | 'callback'
@@ -61,137 +67,71 @@ export interface NewTask {
   readonly leaseUntil: Date | null
 }
 
-/** A push task as the dispatcher needs it. `resource` is the parsed Resource. */
+export interface NewTimer {
+  readonly id: string
+  readonly executionId: string
+  readonly frameId: string
+  readonly taskId: string | null
+  readonly reason: TimerReason
+  readonly fireAt: Date
+}
+
+/** A push task as the dispatcher needs it; `resource` is the Resource ARN. */
 export interface PushTask {
   readonly id: string
   readonly executionId: string
-  readonly frameId: number
+  readonly frameId: string
   readonly stateName: string
   readonly attempt: number
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly resource: any
+  readonly resource: string
   readonly input: JsonValue
   readonly timeoutSeconds: number | null
   /** How many times it has been handed to a dispatcher; the idempotency key stays the same. */
   readonly dispatchCount: number
 }
 
-/** The row of a frame this decision has just inserted (version 0, no snapshot yet). */
-export function newFrameRow(
-  id: number,
-  groupId: number | null,
-  childIndex: number | null,
-): FrameRow {
-  return { id, groupId, childIndex, snapshot: null, version: 0, dirty: false }
-}
-
-export async function insertRootFrame(trx: Executor, executionId: string): Promise<number> {
-  const row = await trx
-    .insertInto('frames')
-    .values({ execution_id: executionId, status: 'RUNNING' })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return row.id
-}
-
-export async function loadFrame(trx: Executor, id: number): Promise<FrameRow> {
-  const row = await trx
-    .selectFrom('frames')
-    .select(['id', 'group_id', 'child_index', 'snapshot', 'version'])
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow()
-  return {
-    id: row.id,
-    groupId: row.group_id,
-    childIndex: row.child_index,
-    snapshot: row.snapshot as Snapshot | null,
-    version: row.version,
-    dirty: false,
-  }
+export interface HistoryRow {
+  readonly id: number
+  readonly previousEventId: number
+  readonly type: string
+  readonly timestamp: number
+  readonly [key: string]: unknown
 }
 
 export class FencingError extends Error {}
 
-/** Write a frame's snapshot if nobody else wrote it since it was read. */
-export async function saveFrame(trx: Executor, row: FrameRow): Promise<void> {
-  const snapshot = row.snapshot as Snapshot
-  const result = row.result
-  const res = await trx
-    .updateTable('frames')
-    .set({
-      snapshot: toJsonb(snapshot as JsonValue),
-      status: snapshot.status as FrameStatusColumn,
-      version: row.version + 1,
-      ...(result
-        ? { output: toJsonb(result.output), error: result.error, cause: result.cause }
-        : {}),
-    })
-    .where('id', '=', row.id)
-    .where('version', '=', row.version)
-    .executeTakeFirst()
-  if (Number(res.numUpdatedRows) !== 1) {
-    throw new FencingError(`frame ${row.id} was changed by another engine (version ${row.version})`)
-  }
-  row.version += 1
+/** Frames by id, in one query. */
+export async function loadFrames(trx: Executor, ids: readonly string[]): Promise<FrameRow[]> {
+  if (ids.length === 0) return []
+  const rows = await trx
+    .selectFrom('frames')
+    .select(['id', 'group_id', 'child_index', 'input', 'snapshot', 'version', 'status'])
+    .where('id', 'in', ids)
+    .execute()
+  return rows.map((r) => ({
+    id: r.id,
+    groupId: r.group_id,
+    childIndex: r.child_index,
+    input: r.input,
+    snapshot: r.snapshot as Snapshot | null,
+    version: r.version,
+    isNew: false,
+    dirty: false,
+    status: r.status,
+  }))
 }
 
-type FrameStatusColumn = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT'
-
-export async function insertChildGroup(
-  trx: Executor,
-  g: {
-    executionId: string
-    parentFrameId: number
-    childrenId: string
-    stateType: 'Parallel' | 'Map'
-    total: number
-    maxConcurrency: number
-    toleratedFailureCount: number | null
-    toleratedFailurePercentage: number | null
-    previousEventId: number
-  },
-): Promise<GroupRow> {
-  const row = await trx
-    .insertInto('child_groups')
-    .values({
-      execution_id: g.executionId,
-      parent_frame_id: g.parentFrameId,
-      children_id: g.childrenId,
-      state_type: g.stateType,
-      total: g.total,
-      max_concurrency: g.maxConcurrency,
-      tolerated_failure_count: g.toleratedFailureCount,
-      tolerated_failure_percentage: g.toleratedFailurePercentage,
-      previous_event_id: g.previousEventId,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return {
-    id: row.id,
-    parentFrameId: g.parentFrameId,
-    childrenId: g.childrenId,
-    stateType: g.stateType,
-    total: g.total,
-    maxConcurrency: g.maxConcurrency,
-    toleratedFailureCount: g.toleratedFailureCount,
-    toleratedFailurePercentage: g.toleratedFailurePercentage,
-    previousEventId: g.previousEventId,
-    nextIndex: 0,
-    running: 0,
-    succeeded: 0,
-    failed: 0,
-    done: false,
-  }
-}
-
-export async function lockGroup(trx: Executor, id: number): Promise<GroupRow> {
-  const r = await trx
+/** Groups by id, locked (their counters decide MaxConcurrency and tolerated failures). */
+export async function lockGroups(trx: Executor, ids: readonly string[]): Promise<GroupRow[]> {
+  if (ids.length === 0) return []
+  const rows = await trx
     .selectFrom('child_groups')
     .selectAll()
-    .where('id', '=', id)
+    .where('id', 'in', ids)
+    .orderBy('id')
     .forUpdate()
-    .executeTakeFirstOrThrow()
-  return {
+    .execute()
+  return rows.map((r) => ({
     id: r.id,
     parentFrameId: r.parent_frame_id,
     childrenId: r.children_id,
@@ -206,236 +146,141 @@ export async function lockGroup(trx: Executor, id: number): Promise<GroupRow> {
     succeeded: r.succeeded,
     failed: r.failed,
     done: r.done,
-  }
+    isNew: false,
+    dirty: false,
+  }))
 }
 
-export async function saveGroup(trx: Executor, g: GroupRow): Promise<void> {
-  if (!g.dirty) return
-  await trx
-    .updateTable('child_groups')
-    .set({
-      next_index: g.nextIndex,
-      running: g.running,
-      succeeded: g.succeeded,
-      failed: g.failed,
-      done: g.done,
-    })
-    .where('id', '=', g.id)
-    .execute()
-  g.dirty = false
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface QueuedChild {
-  readonly id: number
-  readonly childIndex: number
-  readonly spec: any
-}
-
-/** Insert a group's children as QUEUED frames, in index order. Returns their ids in order. */
-export async function insertChildFrames(
-  trx: Executor,
-  executionId: string,
-  groupId: number,
-  children: readonly { input: JsonValue; spec: unknown }[],
-): Promise<number[]> {
-  const ids: number[] = []
-  // Chunked so one statement stays under PostgreSQL's 65,535 parameters.
-  for (let start = 0; start < children.length; start += 5000) {
-    const chunk = children.slice(start, start + 5000)
-    const rows = await trx
-      .insertInto('frames')
-      .values(
-        chunk.map((c, i) => ({
-          execution_id: executionId,
-          group_id: groupId,
-          child_index: start + i,
-          status: 'QUEUED' as const,
-          input: toJsonb(c.spec as JsonValue),
-        })),
-      )
-      .returning(['id', 'child_index'])
-      .execute()
-    rows.sort((a, b) => (a.child_index ?? 0) - (b.child_index ?? 0))
-    ids.push(...rows.map((r) => r.id))
-  }
-  return ids
-}
-
-export async function queuedChildrenByIds(
-  trx: Executor,
-  ids: readonly number[],
-): Promise<QueuedChild[]> {
-  if (ids.length === 0) return []
-  const rows = await trx
-    .selectFrom('frames')
-    .select(['id', 'child_index', 'input'])
-    .where('id', 'in', ids)
-    .orderBy('child_index')
-    .execute()
-  return rows.map((r) => ({ id: r.id, childIndex: r.child_index ?? 0, spec: r.input }))
-}
-
+/** The next QUEUED children of a group, by index, starting at its next_index. */
 export async function nextQueuedChildren(
   trx: Executor,
-  groupId: number,
+  groupId: string,
+  fromIndex: number,
   limit: number,
-): Promise<QueuedChild[]> {
+): Promise<FrameRow[]> {
   const rows = await trx
     .selectFrom('frames')
-    .select(['id', 'child_index', 'input'])
+    .select(['id', 'group_id', 'child_index', 'input', 'snapshot', 'version', 'status'])
     .where('group_id', '=', groupId)
-    .where('status', '=', 'QUEUED')
+    .where('child_index', '>=', fromIndex)
     .orderBy('child_index')
     .limit(limit)
     .execute()
-  return rows.map((r) => ({ id: r.id, childIndex: r.child_index ?? 0, spec: r.input }))
+  return rows.map((r) => ({
+    id: r.id,
+    groupId: r.group_id,
+    childIndex: r.child_index,
+    input: r.input,
+    snapshot: null,
+    version: r.version,
+    isNew: false,
+    dirty: false,
+    status: r.status,
+  }))
 }
 
 /**
  * The results of a finished group in child order: a succeeded child's output, or for a failed
- * one (only counted when tolerated) its error output.
+ * one (only counted when tolerated) its error output. `known` holds results decided in this
+ * transaction and not yet written.
  */
-export async function groupOutputs(trx: Executor, groupId: number): Promise<JsonValue[]> {
+export async function groupOutputs(
+  trx: Executor,
+  groupId: string,
+  known: ReadonlyMap<number, JsonValue>,
+): Promise<JsonValue[]> {
   const rows = await trx
     .selectFrom('frames')
-    .select(['status', 'output', 'error', 'cause'])
+    .select(['child_index', 'status', 'output', 'error', 'cause'])
     .where('group_id', '=', groupId)
     .orderBy('child_index')
     .execute()
-  return rows.map((r) =>
-    r.status === 'SUCCEEDED' ? (r.output ?? null) : { Error: r.error, Cause: r.cause },
-  )
+  return rows.map((r) => {
+    const k = known.get(r.child_index ?? -1)
+    if (k !== undefined) return k
+    return r.status === 'SUCCEEDED' ? (r.output ?? null) : { Error: r.error, Cause: r.cause }
+  })
 }
 
-/**
- * Stop a group's unfinished children and everything below them: frames become ABORTED, their
- * tasks CANCELLED, their timers deleted.
- */
-export async function abortGroupChildren(
-  trx: Executor,
-  executionId: string,
-  groupId: number,
-): Promise<void> {
-  const subtree = sql<{ id: number }>`
-    WITH RECURSIVE sub(id) AS (
-      SELECT id FROM frames WHERE group_id = ${groupId} AND status IN ('QUEUED', 'RUNNING')
-      UNION
-      SELECT f.id FROM frames f JOIN child_groups g ON f.group_id = g.id JOIN sub ON g.parent_frame_id = sub.id
-      WHERE f.status IN ('QUEUED', 'RUNNING')
-    ) SELECT id FROM sub`
-  const ids = (await subtree.execute(trx)).rows.map((r) => r.id)
-  if (ids.length === 0) return
-  await trx.updateTable('frames').set({ status: 'ABORTED' }).where('id', 'in', ids).execute()
-  await trx
-    .updateTable('tasks')
-    .set({ status: 'CANCELLED', finished_at: sql`now()` })
-    .where('execution_id', '=', executionId)
-    .where('frame_id', 'in', ids)
-    .where('status', 'in', ['SCHEDULED', 'STARTED'])
-    .execute()
-  await trx
-    .deleteFrom('timers')
-    .where('execution_id', '=', executionId)
-    .where('frame_id', 'in', ids)
-    .execute()
+/** Everything a decision writes, flushed in a fixed order of multi-row statements. */
+export interface WriteSet {
+  readonly executionId: string
+  readonly frames: readonly FrameRow[]
+  readonly groups: readonly GroupRow[]
+  readonly history: readonly HistoryRow[]
+  readonly tasks: readonly NewTask[]
+  readonly timers: readonly NewTimer[]
+  readonly nextEventId: number
+  readonly finish?: {
+    status: string
+    output: JsonValue | undefined
+    error: string | undefined
+    cause: string | undefined
+    stoppedAt: Date
+  }
 }
 
-/**
- * Void what a finished frame (or, with frameId null, a finished execution) still waits for:
- * its open tasks are CANCELLED (a late answer is then refused) and its timers deleted.
- */
-export async function cancelOutstanding(
-  trx: Executor,
-  executionId: string,
-  frameId: number | null,
-): Promise<void> {
-  let tasks = trx
-    .updateTable('tasks')
-    .set({ status: 'CANCELLED', finished_at: sql`now()` })
-    .where('execution_id', '=', executionId)
-    .where('status', 'in', ['SCHEDULED', 'STARTED'])
-  let timers = trx.deleteFrom('timers').where('execution_id', '=', executionId)
-  if (frameId !== null) {
-    tasks = tasks.where('frame_id', '=', frameId)
-    timers = timers.where('frame_id', '=', frameId)
-  } else {
+export async function flush(trx: Executor, w: WriteSet): Promise<void> {
+  const inserts = w.frames.filter((f) => f.isNew)
+  const updates = w.frames.filter((f) => !f.isNew && f.dirty)
+  for (const chunk of chunks(inserts, 2000)) {
     await trx
-      .updateTable('frames')
-      .set({ status: 'ABORTED' })
-      .where('execution_id', '=', executionId)
-      .where('status', 'in', ['QUEUED', 'RUNNING'])
-      .where('group_id', 'is not', null)
+      .insertInto('frames')
+      .values(
+        chunk.map((f) => ({
+          id: f.id,
+          execution_id: w.executionId,
+          group_id: f.groupId,
+          child_index: f.childIndex,
+          status: f.status as FrameStatusColumn,
+          input: f.input === null ? null : toJsonb(f.input),
+          snapshot: f.snapshot === null ? null : toJsonb(f.snapshot as JsonValue),
+          output: f.result ? toJsonb(f.result.output) : null,
+          error: f.result?.error ?? null,
+          cause: f.result?.cause ?? null,
+        })),
+      )
       .execute()
   }
-  await tasks.execute()
-  await timers.execute()
-}
-
-export async function insertTask(trx: Executor, t: NewTask): Promise<void> {
-  await trx
-    .insertInto('tasks')
-    .values({
-      id: t.id,
-      execution_id: t.executionId,
-      frame_id: t.frameId,
-      state_name: t.stateName,
-      attempt: t.attempt,
-      kind: t.kind,
-      resource: t.resource,
-      activity_name: t.activityName,
-      input: toJsonb(t.input),
-      token_hash: t.tokenHash,
-      status: 'SCHEDULED',
-      timeout_seconds: t.timeoutSeconds,
-      heartbeat_seconds: t.heartbeatSeconds,
-      lease_owner: t.leaseOwner,
-      lease_until: t.leaseUntil,
-      dispatch_count: t.kind === 'activity' ? 0 : 1,
-    })
-    .execute()
-}
-
-export async function insertTimer(
-  trx: Executor,
-  t: {
-    id: string
-    executionId: string
-    frameId: number
-    taskId: string | null
-    reason: TimerReason
-    fireAt: Date
-  },
-): Promise<void> {
-  await trx
-    .insertInto('timers')
-    .values({
-      id: t.id,
-      execution_id: t.executionId,
-      frame_id: t.frameId,
-      task_id: t.taskId,
-      reason: t.reason,
-      fire_at: t.fireAt,
-    })
-    .execute()
-}
-
-export async function appendHistory(
-  trx: Executor,
-  executionId: string,
-  events: readonly ({
-    id: number
-    previousEventId: number
-    type: string
-    timestamp: number
-  } & Record<string, unknown>)[],
-): Promise<void> {
-  for (let start = 0; start < events.length; start += 5000) {
+  if (updates.length > 0) await updateFrames(trx, updates)
+  const newGroups = w.groups.filter((g) => g.isNew)
+  if (newGroups.length > 0) {
+    await trx
+      .insertInto('child_groups')
+      .values(
+        newGroups.map((g) => ({
+          id: g.id,
+          execution_id: w.executionId,
+          parent_frame_id: g.parentFrameId,
+          children_id: g.childrenId,
+          state_type: g.stateType,
+          total: g.total,
+          max_concurrency: g.maxConcurrency,
+          tolerated_failure_count: g.toleratedFailureCount,
+          tolerated_failure_percentage: g.toleratedFailurePercentage,
+          previous_event_id: g.previousEventId,
+          next_index: g.nextIndex,
+          running: g.running,
+          succeeded: g.succeeded,
+          failed: g.failed,
+          done: g.done,
+        })),
+      )
+      .execute()
+  }
+  for (const g of w.groups.filter((x) => !x.isNew && x.dirty)) {
+    await trx
+      .updateTable('child_groups')
+      .set({ next_index: g.nextIndex, running: g.running, succeeded: g.succeeded, failed: g.failed, done: g.done })
+      .where('id', '=', g.id)
+      .execute()
+  }
+  for (const chunk of chunks(w.history, 2000)) {
     await trx
       .insertInto('history_events')
       .values(
-        events.slice(start, start + 5000).map((e) => ({
-          execution_id: executionId,
+        chunk.map((e) => ({
+          execution_id: w.executionId,
           event_id: e.id,
           previous_event_id: e.previousEventId,
           type: e.type,
@@ -445,48 +290,159 @@ export async function appendHistory(
       )
       .execute()
   }
+  for (const chunk of chunks(w.tasks, 2000)) {
+    await trx
+      .insertInto('tasks')
+      .values(
+        chunk.map((t) => ({
+          id: t.id,
+          execution_id: t.executionId,
+          frame_id: t.frameId,
+          state_name: t.stateName,
+          attempt: t.attempt,
+          kind: t.kind,
+          resource: t.resource,
+          activity_name: t.activityName,
+          input: toJsonb(t.input),
+          token_hash: t.tokenHash,
+          status: 'SCHEDULED' as const,
+          timeout_seconds: t.timeoutSeconds,
+          heartbeat_seconds: t.heartbeatSeconds,
+          lease_owner: t.leaseOwner,
+          lease_until: t.leaseUntil,
+          dispatch_count: t.kind === 'activity' ? 0 : 1,
+        })),
+      )
+      .execute()
+  }
+  for (const chunk of chunks(w.timers, 2000)) {
+    await trx
+      .insertInto('timers')
+      .values(
+        chunk.map((t) => ({
+          id: t.id,
+          execution_id: t.executionId,
+          frame_id: t.frameId,
+          task_id: t.taskId,
+          reason: t.reason,
+          fire_at: t.fireAt,
+        })),
+      )
+      .execute()
+  }
+  const f = w.finish
+  await trx
+    .updateTable('executions')
+    .set({
+      next_event_id: w.nextEventId,
+      version: sql`version + 1`,
+      ...(f
+        ? {
+            status: f.status as 'SUCCEEDED',
+            output: f.output === undefined ? null : toJsonb(f.output),
+            error: f.error ?? null,
+            cause: f.cause ?? null,
+            stopped_at: f.stoppedAt,
+          }
+        : {}),
+    })
+    .where('id', '=', w.executionId)
+    .execute()
+}
+
+type FrameStatusColumn = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT'
+
+/**
+ * One UPDATE for many frames, each guarded by the version it was read at. A frame changed by
+ * someone else since then makes the whole decision fail (and retry from a fresh read).
+ */
+async function updateFrames(trx: Executor, rows: readonly FrameRow[]): Promise<void> {
+  const values = sql.join(
+    rows.map(
+      (f) =>
+        sql`(${f.id}::uuid, ${f.version}::int, ${f.status}::text, ${toJsonb(f.snapshot as JsonValue)}::jsonb, ${
+          f.result ? toJsonb(f.result.output) : null
+        }::jsonb, ${f.result?.error ?? null}::text, ${f.result?.cause ?? null}::text, ${f.result !== undefined}::boolean)`,
+    ),
+  )
+  const { rows: updated } = await sql<{ id: string }>`
+    UPDATE frames AS f SET
+      status = v.status, snapshot = v.snapshot, version = f.version + 1,
+      output = CASE WHEN v.has_result THEN v.output ELSE f.output END,
+      error = CASE WHEN v.has_result THEN v.error ELSE f.error END,
+      cause = CASE WHEN v.has_result THEN v.cause ELSE f.cause END
+    FROM (VALUES ${values}) AS v(id, version, status, snapshot, output, error, cause, has_result)
+    WHERE f.id = v.id AND f.version = v.version
+    RETURNING f.id`.execute(trx)
+  if (updated.length !== rows.length) {
+    throw new FencingError(`${rows.length - updated.length} frame(s) were changed by another engine`)
+  }
+  for (const f of rows) f.version += 1
+}
+
+/**
+ * Stop a group's unfinished children and everything below them: frames become ABORTED, their
+ * tasks CANCELLED, their timers deleted.
+ */
+export async function abortGroupChildren(trx: Executor, executionId: string, groupId: string): Promise<void> {
+  const { rows } = await sql<{ id: string }>`
+    WITH RECURSIVE sub(id) AS (
+      SELECT id FROM frames WHERE group_id = ${groupId} AND status IN ('QUEUED', 'RUNNING')
+      UNION
+      SELECT f.id FROM frames f JOIN child_groups g ON f.group_id = g.id JOIN sub ON g.parent_frame_id = sub.id
+      WHERE f.status IN ('QUEUED', 'RUNNING')
+    ) SELECT id FROM sub`.execute(trx)
+  const ids = rows.map((r) => r.id)
+  if (ids.length === 0) return
+  await trx.updateTable('frames').set({ status: 'ABORTED', version: sql`version + 1` }).where('id', 'in', ids).execute()
+  await trx
+    .updateTable('tasks')
+    .set({ status: 'CANCELLED', finished_at: sql`clock_timestamp()` })
+    .where('execution_id', '=', executionId)
+    .where('frame_id', 'in', ids)
+    .where('status', 'in', ['SCHEDULED', 'STARTED'])
+    .execute()
+  await trx.deleteFrom('timers').where('execution_id', '=', executionId).where('frame_id', 'in', ids).execute()
+}
+
+/**
+ * Void what a finished frame (or, with frameId null, a finished execution) still waits for:
+ * its open tasks are CANCELLED (a late answer is then refused) and its timers deleted.
+ */
+export async function cancelOutstanding(trx: Executor, executionId: string, frameIds: readonly string[] | null): Promise<void> {
+  let tasks = trx
+    .updateTable('tasks')
+    .set({ status: 'CANCELLED', finished_at: sql`clock_timestamp()` })
+    .where('execution_id', '=', executionId)
+    .where('status', 'in', ['SCHEDULED', 'STARTED'])
+  let timers = trx.deleteFrom('timers').where('execution_id', '=', executionId)
+  if (frameIds !== null) {
+    if (frameIds.length === 0) return
+    tasks = tasks.where('frame_id', 'in', frameIds)
+    timers = timers.where('frame_id', 'in', frameIds)
+  } else {
+    await trx
+      .updateTable('frames')
+      .set({ status: 'ABORTED', version: sql`version + 1` })
+      .where('execution_id', '=', executionId)
+      .where('status', 'in', ['QUEUED', 'RUNNING'])
+      .where('group_id', 'is not', null)
+      .execute()
+  }
+  await tasks.execute()
+  await timers.execute()
 }
 
 /** The one `<type>EventDetails` object of an event, stored as { key: details }. */
-function detailsOf(e: Record<string, unknown>): ReturnType<typeof toJsonb> | null {
+function detailsOf(e: HistoryRow): ReturnType<typeof toJsonb> | null {
   for (const key of Object.keys(e)) {
     if (key.endsWith('EventDetails')) return toJsonb({ [key]: e[key] as JsonValue })
   }
   return null
 }
 
-export async function advanceExecution(
-  trx: Executor,
-  executionId: string,
-  nextEventId: number,
-): Promise<void> {
-  await trx
-    .updateTable('executions')
-    .set({ next_event_id: nextEventId, version: sql`version + 1` })
-    .where('id', '=', executionId)
-    .execute()
-}
-
-export async function finishExecution(
-  trx: Executor,
-  executionId: string,
-  f: {
-    status: string
-    output: JsonValue | undefined
-    error: string | undefined
-    cause: string | undefined
-    stoppedAt: Date
-  },
-): Promise<void> {
-  await trx
-    .updateTable('executions')
-    .set({
-      status: f.status as 'SUCCEEDED',
-      output: f.output === undefined ? null : toJsonb(f.output),
-      error: f.error ?? null,
-      cause: f.cause ?? null,
-      stopped_at: f.stoppedAt,
-    })
-    .where('id', '=', executionId)
-    .execute()
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
 }

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 
 /**
  * The TypeScript view of the tables that `migrations/*.sql` create. Keep this file and the SQL in
@@ -6,8 +6,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
  *
  * Value mapping is the same on both backends (see `database.ts`): `bigint` and `integer` read as
  * `number` (ids stay far below 2^53), `timestamptz` reads as `Date`, `jsonb` reads as parsed JSON.
- * JSON is written as text (`toJsonb(value)`), because postgres.js would send a JS array parameter
- * as a Postgres array, not as JSON.
+ * JSON is written as text (`toJsonb(value)`): postgres.js types a parameter by its JS value, so a
+ * bare `true` or an array of Dates would reach a jsonb column as boolean or timestamptz[].
  */
 export interface Tables {
   millrace_migrations: MillraceMigrationsTable
@@ -122,9 +122,9 @@ export interface ExecutionsTable {
 export type FrameStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT'
 
 export interface FramesTable {
-  id: IdentityId
+  id: string
   execution_id: string
-  group_id: number | null
+  group_id: string | null
   child_index: number | null
   status: FrameStatus
   input: NullableJsonb
@@ -136,9 +136,9 @@ export interface FramesTable {
 }
 
 export interface ChildGroupsTable {
-  id: IdentityId
+  id: string
   execution_id: string
-  parent_frame_id: number
+  parent_frame_id: string
   children_id: string
   state_type: 'Parallel' | 'Map'
   total: number
@@ -169,7 +169,7 @@ export type TaskStatus =
 export interface TasksTable {
   id: string
   execution_id: string
-  frame_id: number
+  frame_id: string
   state_name: string
   attempt: number
   kind: TaskKind
@@ -194,7 +194,7 @@ export type TimerReason = 'Wait' | 'Retry' | 'ExecutionTimeout' | 'TaskTimeout' 
 export interface TimersTable {
   id: string
   execution_id: string
-  frame_id: number
+  frame_id: string
   task_id: string | null
   reason: TimerReason
   fire_at: Timestamp

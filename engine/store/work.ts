@@ -11,7 +11,7 @@ import type { JsonValue } from './schema.js'
 export interface DueTimer {
   readonly id: string
   readonly executionId: string
-  readonly frameId: number
+  readonly frameId: string
   readonly taskId: string | null
   readonly reason: string
 }
@@ -71,7 +71,7 @@ export async function closeTask(
   taskId: string,
   result: TaskResult,
   guard: TaskGuard,
-): Promise<{ frameId: number; wasScheduled: boolean } | undefined> {
+): Promise<{ frameId: string; wasScheduled: boolean } | undefined> {
   let q = trx
     .selectFrom('tasks')
     .select(['frame_id', 'status'])
@@ -93,7 +93,7 @@ export async function closeTask(
   return { frameId: row.frame_id, wasScheduled: row.status === 'SCHEDULED' }
 }
 
-export async function rootFrameId(trx: Executor, executionId: string): Promise<number> {
+export async function rootFrameId(trx: Executor, executionId: string): Promise<string> {
   const row = await trx
     .selectFrom('frames')
     .select('id')
@@ -151,7 +151,7 @@ export async function takeExpiredPushTasks(
       frameId: r.frame_id,
       stateName: r.state_name,
       attempt: r.attempt,
-      resource: { arn: r.resource },
+      resource: r.resource,
       input: r.input,
       timeoutSeconds: r.timeout_seconds,
       dispatchCount: r.dispatch_count + 1,
