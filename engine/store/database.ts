@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, sql, type Transaction } from 'kysely'
 import { PostgresJSDialect } from 'kysely-postgres-js'
 import postgres from 'postgres'
 import { lockDataDir } from './data-dir-lock.js'
 import { Mutex, PGliteDialect } from './pglite-dialect.js'
+import { ServerListener } from './server-listener.js'
 import type { Tables } from './schema.js'
 
 /** Where the embedded database lives when no `databaseUrl` is given. */
@@ -41,10 +42,10 @@ export type Unlisten = () => Promise<void>
 
 export interface ListenOptions {
   /**
-   * Called each time the subscription is in place: once at first, and again after postgres.js
-   * reconnected a dropped LISTEN connection. Notifications sent while it was down are lost, so a
-   * caller that sleeps until notified should poll once here (DESIGN.md: "LISTEN/NOTIFY only wakes
-   * sleepers early").
+   * Called each time the subscription is in place: once at first, and again each time a dropped
+   * LISTEN connection to the server is back (it is retried until it is). Notifications sent while
+   * it was down are lost, so a caller that sleeps until notified should poll once here
+   * (DESIGN.md: "LISTEN/NOTIFY only wakes sleepers early").
    */
   readonly onListening?: () => void
 }
@@ -102,12 +103,21 @@ export async function openDatabase(config: DatabaseConfig = {}): Promise<Databas
 }
 
 async function openServer(databaseUrl: string, config: DatabaseConfig): Promise<Database> {
+  const applicationName = config.applicationName ?? 'millrace'
   const client = postgres(databaseUrl, {
     max: config.maxConnections ?? 10,
-    connection: { application_name: config.applicationName ?? 'millrace' },
+    connection: { application_name: applicationName },
     // "relation already exists, skipping" and friends: not the store's to print.
     onnotice: () => {},
     types: {
+      // As PGlite does: JSON text (toJsonb) is sent as it is, anything else is stringified.
+      // postgres.js alone would stringify the text again and store a JSON string.
+      json: {
+        to: 3802,
+        from: [114, 3802],
+        serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
+        parse: (text: string): unknown => JSON.parse(text),
+      },
       // int8 (ids, count(*)) as number, as PGlite returns it. Ids stay far below 2^53.
       int8: {
         to: 20,
@@ -126,18 +136,24 @@ async function openServer(databaseUrl: string, config: DatabaseConfig): Promise<
     throw error
   }
 
+  // Made on first listen(): an engine that never listens holds no extra connection.
+  let listener: ServerListener | undefined
   return {
     backend: 'postgres',
     db,
     async listen(channel, onNotify, options = {}) {
       assertChannel(channel)
-      const { unlisten } = await client.listen(channel, guard(onNotify), () =>
-        options.onListening?.(),
-      )
-      return once(unlisten)
+      listener ??= new ServerListener(databaseUrl, { applicationName })
+      return once(await listener.listen(channel, guard(onNotify), options.onListening))
     },
     notify: (channel, payload, executor) => notify(executor ?? db, channel, payload),
-    close: once(() => db.destroy()),
+    close: once(async () => {
+      try {
+        await listener?.close()
+      } finally {
+        await db.destroy()
+      }
+    }),
   }
 }
 
@@ -147,6 +163,8 @@ async function openEmbedded(dataDir: string, seed: Blob | undefined): Promise<Da
   const lock = inMemory ? undefined : await lockDataDir(dir)
   let pglite: PGlite
   try {
+    // loaded here: a server deployment never pays for PGlite's module (~110 ms)
+    const { PGlite } = await import('@electric-sql/pglite')
     const pgliteDir = inMemory ? dir : join(dir, 'pglite')
     const isNew = inMemory || !existsSync(join(pgliteDir, 'PG_VERSION'))
     pglite = await PGlite.create({

@@ -1,194 +1,237 @@
-import { rm } from 'node:fs/promises'
-import { sql } from 'kysely'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openDatabase, type Database } from '../../../engine/store/database.js'
+import { spawnSync } from 'node:child_process'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { sql, type ColumnType, type Generated, type Kysely } from 'kysely'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../engine/store/database.js'
 import { migrate } from '../../../engine/store/migrate.js'
-import { toJsonb } from '../../../engine/store/schema.js'
+import {
+  toJsonb,
+  type JsonbText,
+  type JsonValue,
+  type Tables,
+} from '../../../engine/store/schema.js'
 import {
   describeEachBackend,
+  describeMultiConnection,
   makeTempDir,
   openTestDatabase,
   pgliteSeed,
   type TestDatabase,
 } from '../../helpers/database.js'
 
-async function insertStateMachine(database: Database, name = 'hello') {
-  return database.db.transaction().execute(async (trx) => {
-    const machine = await trx
-      .insertInto('state_machines')
-      .values({ name })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const revision = await trx
-      .insertInto('state_machine_revisions')
-      .values({
-        state_machine_id: machine.id,
-        revision: 1,
-        definition: '{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}',
-        definition_hash: 'hash',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    await trx
-      .updateTable('state_machines')
-      .set({ current_revision_id: revision.id })
-      .where('id', '=', machine.id)
-      .execute()
-    return { machineId: machine.id, revisionId: revision.id }
-  })
+// The dialects are tested on a table of their own, so these tests don't change when the
+// engine's tables do. It has one column of each kind the engine's tables use.
+type Scratch = {
+  scratch: {
+    id: ColumnType<number, never, never>
+    uid: Generated<string>
+    name: string
+    doc: ColumnType<JsonValue | null, JsonbText | null | undefined, JsonbText | null>
+    version: Generated<number>
+    at: Generated<Date>
+  }
+}
+type ScratchDb = Kysely<Tables & Scratch>
+
+const CREATE_SCRATCH = sql`
+  create table scratch (
+    id bigint generated always as identity primary key,
+    uid uuid not null default gen_random_uuid(),
+    name text not null,
+    doc jsonb,
+    version integer not null default 0,
+    at timestamptz not null default now()
+  )
+`
+
+async function scratchDatabase(test: TestDatabase): Promise<ScratchDb> {
+  const db = test.database.db.withTables<Scratch>()
+  await CREATE_SCRATCH.execute(db)
+  return db
 }
 
 describeEachBackend('database', (backend) => {
   let test: TestDatabase
-  let database: Database
+  let db: ScratchDb
 
-  beforeEach(async () => {
-    test = await openTestDatabase(backend, { migrate: true })
-    database = test.database
+  beforeAll(async () => {
+    test = await openTestDatabase(backend)
+    db = await scratchDatabase(test)
   })
 
   afterEach(async () => {
-    await test.dispose()
+    await sql`truncate scratch restart identity`.execute(db)
+  })
+
+  afterAll(async () => {
+    await test?.dispose()
   })
 
   it('reports its backend', () => {
-    expect(database.backend).toBe(backend)
+    expect(test.database.backend).toBe(backend)
   })
 
   it('reads values the same way on both backends', async () => {
-    const { machineId, revisionId } = await insertStateMachine(database)
-    expect(typeof machineId).toBe('number')
-    const input = { list: [1, 'two', { three: null }], nested: { ok: true } }
-    const inserted = await database.db
-      .insertInto('executions')
-      .values({
-        state_machine_id: machineId,
-        revision_id: revisionId,
-        name: 'run-1',
-        input: toJsonb(input),
-        snapshot: toJsonb([]),
-      })
+    const docs: JsonValue[] = [
+      { list: [1, 'two', { three: null }], nested: { ok: true } },
+      [],
+      'text',
+      true,
+      12.5,
+      null,
+    ]
+    const rows = await db
+      .insertInto('scratch')
+      .values(docs.map((doc, i) => ({ name: `row-${i}`, doc: toJsonb(doc) })))
       .returningAll()
-      .executeTakeFirstOrThrow()
+      .execute()
 
-    expect(inserted).toMatchObject({
-      name: 'run-1',
-      status: 'RUNNING',
-      input,
-      snapshot: [],
-      output: null,
-      version: 0,
-      next_event_id: 1,
-    })
-    expect(inserted.id).toMatch(/^[0-9a-f-]{36}$/)
-    expect(inserted.started_at).toBeInstanceOf(Date)
-    const { count } = await database.db
-      .selectFrom('executions')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
+    expect(rows.map((row) => row.doc)).toEqual(docs)
+    expect(rows.map((row) => row.id)).toEqual([1, 2, 3, 4, 5, 6])
+    const [first] = rows
+    expect(first?.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+    expect(first?.version).toBe(0)
+    expect(first?.at).toBeInstanceOf(Date)
+
+    const { count, big } = await db
+      .selectFrom('scratch')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('count'),
+        sql<number>`9007199254740991::bigint`.as('big'),
+      ])
       .executeTakeFirstOrThrow()
-    expect(count).toBe(1)
+    expect(count).toBe(6)
+    expect(big).toBe(Number.MAX_SAFE_INTEGER)
+
+    const when = new Date('2024-02-29T12:34:56.789Z')
+    const { at } = await db
+      .insertInto('scratch')
+      .values({ name: 'dated', at: when })
+      .returning('at')
+      .executeTakeFirstOrThrow()
+    expect(at).toEqual(when)
   })
 
   it('reports affected rows, which fenced writes depend on', async () => {
-    const { machineId, revisionId } = await insertStateMachine(database)
-    const { id } = await database.db
-      .insertInto('executions')
-      .values({
-        state_machine_id: machineId,
-        revision_id: revisionId,
-        name: 'run-1',
-        input: toJsonb({}),
-        snapshot: toJsonb({}),
-      })
+    const { id } = await db
+      .insertInto('scratch')
+      .values({ name: 'fenced' })
       .returning('id')
       .executeTakeFirstOrThrow()
     const fenced = (version: number) =>
-      database.db
-        .updateTable('executions')
+      db
+        .updateTable('scratch')
         .set((eb) => ({ version: eb('version', '+', 1) }))
         .where('id', '=', id)
         .where('version', '=', version)
         .executeTakeFirstOrThrow()
     expect((await fenced(0)).numUpdatedRows).toBe(1n)
     expect((await fenced(0)).numUpdatedRows).toBe(0n)
-  })
-
-  it('refuses to change a state machine revision', async () => {
-    const { revisionId } = await insertStateMachine(database)
-    await expect(
-      database.db
-        .updateTable('state_machine_revisions')
-        .set({ definition: '{}' })
-        .where('id', '=', revisionId)
-        .execute(),
-    ).rejects.toThrow(/immutable/)
+    const deleted = await db.deleteFrom('scratch').executeTakeFirstOrThrow()
+    expect(deleted.numDeletedRows).toBe(1n)
   })
 
   it('rolls a failed transaction back, and a savepoint back to where it was taken', async () => {
     await expect(
-      database.db.transaction().execute(async (trx) => {
-        await trx.insertInto('activities').values({ name: 'gone' }).execute()
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('scratch').values({ name: 'gone' }).execute()
         throw new Error('fail the transaction')
       }),
     ).rejects.toThrow('fail the transaction')
 
-    const trx = await database.db.startTransaction().execute()
-    await trx.insertInto('activities').values({ name: 'kept' }).execute()
+    const trx = await db.startTransaction().execute()
+    await trx.insertInto('scratch').values({ name: 'kept' }).execute()
     const point = await trx.savepoint('before_second').execute()
-    await point.insertInto('activities').values({ name: 'undone' }).execute()
+    await point.insertInto('scratch').values({ name: 'undone' }).execute()
     const back = await point.rollbackToSavepoint('before_second').execute()
     await back.commit().execute()
 
-    const names = await database.db.selectFrom('activities').select('name').execute()
-    expect(names).toEqual([{ name: 'kept' }])
+    expect(await db.selectFrom('scratch').select('name').execute()).toEqual([{ name: 'kept' }])
   })
 
   it('keeps queries from outside a transaction out of it', async () => {
     let outside: Promise<unknown> | undefined
     await expect(
-      database.db.transaction().execute(async (trx) => {
-        await trx.insertInto('activities').values({ name: 'inside' }).execute()
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('scratch').values({ name: 'inside' }).execute()
         // PGlite has one session: this insert must wait for the transaction, not join it.
-        outside = database.db.insertInto('activities').values({ name: 'outside' }).execute()
-        await trx.selectFrom('activities').selectAll().execute()
+        outside = db.insertInto('scratch').values({ name: 'outside' }).execute()
+        await trx.selectFrom('scratch').selectAll().execute()
         throw new Error('roll back inside')
       }),
     ).rejects.toThrow('roll back inside')
     await outside
-    const names = await database.db.selectFrom('activities').select('name').execute()
-    expect(names).toEqual([{ name: 'outside' }])
+    expect(await db.selectFrom('scratch').select('name').execute()).toEqual([{ name: 'outside' }])
+  })
+
+  it('runs several statements in one parameterless query, as migrations do', async () => {
+    await sql
+      .raw("insert into scratch (name) values ('a');\ninsert into scratch (name) values ('b');")
+      .execute(db)
+    expect(await db.selectFrom('scratch').select('name').orderBy('id').execute()).toEqual([
+      { name: 'a' },
+      { name: 'b' },
+    ])
   })
 
   it('claims rows with FOR UPDATE SKIP LOCKED', async () => {
-    const { machineId, revisionId } = await insertStateMachine(database)
-    const { id } = await database.db
-      .insertInto('executions')
-      .values({
-        state_machine_id: machineId,
-        revision_id: revisionId,
-        name: 'run-1',
-        input: toJsonb({}),
-        snapshot: toJsonb({}),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    await database.db
-      .insertInto('timers')
+    await db
+      .insertInto('scratch')
       .values([
-        { execution_id: id, fire_at: sql<Date>`now() - interval '1 second'`, reason: 'Wait' },
-        { execution_id: id, fire_at: sql<Date>`now() + interval '1 hour'`, reason: 'Retry' },
+        { name: 'due', at: sql<Date>`now() - interval '1 second'` },
+        { name: 'later', at: sql<Date>`now() + interval '1 hour'` },
       ])
       .execute()
-    const due = await database.db
-      .selectFrom('timers')
-      .select(['id', 'reason'])
-      .where('fire_at', '<=', sql<Date>`now()`)
-      .orderBy('fire_at')
+    const due = await db
+      .selectFrom('scratch')
+      .select('name')
+      .where('at', '<=', sql<Date>`now()`)
+      .orderBy('at')
       .limit(10)
       .forUpdate()
       .skipLocked()
       .execute()
-    expect(due.map((t) => t.reason)).toEqual(['Wait'])
+    expect(due).toEqual([{ name: 'due' }])
+  })
+})
+
+describeMultiConnection('database: two transactions claiming work', () => {
+  let test: TestDatabase
+  let db: ScratchDb
+
+  beforeAll(async () => {
+    test = await openTestDatabase('postgres')
+    db = await scratchDatabase(test)
+  })
+
+  afterAll(async () => {
+    await test?.dispose()
+  })
+
+  it('skips the row another transaction holds', async () => {
+    await db
+      .insertInto('scratch')
+      .values([{ name: 'first' }, { name: 'second' }])
+      .execute()
+    const claim = (trx: ScratchDb) =>
+      trx
+        .selectFrom('scratch')
+        .select('name')
+        .orderBy('id')
+        .limit(1)
+        .forUpdate()
+        .skipLocked()
+        .executeTakeFirst()
+
+    const holder = await db.startTransaction().execute()
+    try {
+      expect(await claim(holder)).toEqual({ name: 'first' })
+      expect(await db.transaction().execute((other) => claim(other))).toEqual({ name: 'second' })
+    } finally {
+      await holder.rollback().execute()
+    }
   })
 })
 
@@ -207,8 +250,9 @@ describe('database: embedded data folder', () => {
     const embeddedSeed = await pgliteSeed()
     const first = await openDatabase({ dataDir: dir, embeddedSeed })
     try {
-      await migrate(first)
-      await first.db.insertInto('activities').values({ name: 'persisted' }).execute()
+      expect((await migrate(first)).applied.length).toBeGreaterThan(0)
+      await sql`create table kept (name text)`.execute(first.db)
+      await sql`insert into kept values ('persisted')`.execute(first.db)
       await expect(openDatabase({ dataDir: dir })).rejects.toThrow(
         new RegExp(`in use by process ${process.pid}`),
       )
@@ -219,10 +263,21 @@ describe('database: embedded data folder', () => {
     const second = await openDatabase({ dataDir: dir, embeddedSeed })
     try {
       expect((await migrate(second)).applied).toEqual([])
-      const names = await second.db.selectFrom('activities').select('name').execute()
-      expect(names).toEqual([{ name: 'persisted' }])
+      const { rows } = await sql<{ name: string }>`select name from kept`.execute(second.db)
+      expect(rows).toEqual([{ name: 'persisted' }])
     } finally {
       await second.close()
     }
+  })
+
+  it('takes over a lock left by a process that died', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid
+    await mkdir(dir, { recursive: true })
+    await writeFile(
+      join(dir, 'millrace.lock'),
+      JSON.stringify({ pid: dead, hostname: hostname(), since: new Date(0).toISOString() }),
+    )
+    const database = await openDatabase({ dataDir: dir, embeddedSeed: await pgliteSeed() })
+    await database.close()
   })
 })

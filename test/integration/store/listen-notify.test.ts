@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { afterEach, beforeEach, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openDatabase, type Database } from '../../../engine/store/database.js'
 import {
   describeEachBackend,
@@ -7,6 +7,7 @@ import {
   openTestDatabase,
   type TestDatabase,
 } from '../../helpers/database.js'
+import { startTcpProxy } from '../../helpers/tcp-proxy.js'
 
 /** Collects payloads; `next()` resolves with the next one to arrive (or one already queued). */
 function inbox() {
@@ -15,7 +16,7 @@ function inbox() {
   let read = 0
   return {
     received,
-    push(payload: string) {
+    push: (payload: string) => {
       received.push(payload)
       const waiter = waiting.shift()
       if (waiter) {
@@ -23,7 +24,7 @@ function inbox() {
         waiter(payload)
       }
     },
-    next(): Promise<string> {
+    next: (): Promise<string> => {
       if (read < received.length) return Promise.resolve(received[read++] as string)
       return new Promise((resolve) => waiting.push(resolve))
     },
@@ -34,40 +35,41 @@ describeEachBackend('listen/notify', (backend) => {
   let test: TestDatabase
   let database: Database
 
-  beforeEach(async () => {
+  // One database for the file; each test uses channels of its own.
+  beforeAll(async () => {
     test = await openTestDatabase(backend)
     database = test.database
   })
 
-  afterEach(async () => {
-    await test.dispose()
+  afterAll(async () => {
+    await test?.dispose()
   })
 
   it('delivers a notification to every listener of the channel', async () => {
     const a = inbox()
     const b = inbox()
     let listening = 0
-    await database.listen('millrace_work', a.push, { onListening: () => listening++ })
-    await database.listen('millrace_work', b.push)
+    await database.listen('millrace_fanout', a.push, { onListening: () => listening++ })
+    await database.listen('millrace_fanout', b.push)
     expect(listening).toBe(1)
 
-    await database.notify('millrace_work', 'hello')
+    await database.notify('millrace_fanout', 'hello')
     expect(await a.next()).toBe('hello')
     expect(await b.next()).toBe('hello')
   })
 
   it('delivers a notification sent in a transaction only when it commits', async () => {
     const box = inbox()
-    await database.listen('millrace_work', box.push)
+    await database.listen('millrace_commit', box.push)
 
     await expect(
       database.db.transaction().execute(async (trx) => {
-        await database.notify('millrace_work', 'rolled back', trx)
+        await database.notify('millrace_commit', 'rolled back', trx)
         throw new Error('abort the decision')
       }),
     ).rejects.toThrow('abort the decision')
     await database.db.transaction().execute(async (trx) => {
-      await database.notify('millrace_work', 'committed', trx)
+      await database.notify('millrace_commit', 'committed', trx)
     })
 
     expect(await box.next()).toBe('committed')
@@ -103,50 +105,74 @@ describeEachBackend('listen/notify', (backend) => {
         await sql`select 1`.execute(trx)
         // On PGlite (one session) this LISTEN must wait for the transaction instead of joining
         // it and being rolled back with it.
-        listened = database.listen('millrace_work', box.push)
+        listened = database.listen('millrace_in_trx', box.push)
         await sql`select 1`.execute(trx)
         throw new Error('roll back')
       }),
     ).rejects.toThrow('roll back')
     await listened
-    await database.notify('millrace_work', 'still listening')
+    await database.notify('millrace_in_trx', 'still listening')
     expect(await box.next()).toBe('still listening')
   })
 })
 
-describeWithServer('listen/notify: postgres.js reconnect', () => {
+describeWithServer('listen/notify: reconnecting to the server', () => {
   let test: TestDatabase
+  let admin: Database
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     test = await openTestDatabase('postgres')
+    admin = await openDatabase({ databaseUrl: test.url, maxConnections: 1 })
   })
 
-  afterEach(async () => {
-    await test.dispose()
+  afterAll(async () => {
+    await admin?.close()
+    await test?.dispose()
   })
 
   it('listens again after its connection is killed, and says so through onListening', async () => {
-    const database = test.database
     const box = inbox()
-    const listenings = inbox()
-    await database.listen('millrace_reconnect', box.push, {
-      onListening: () => listenings.push('listening'),
+    const listening = inbox()
+    await test.database.listen('millrace_killed', box.push, {
+      onListening: () => listening.push('listening'),
     })
-    await listenings.next()
+    await listening.next()
 
-    const admin = await openDatabase({ databaseUrl: test.url, maxConnections: 1 })
+    const { rows } = await sql<{ killed: boolean }>`
+      select pg_terminate_backend(pid) as killed from pg_stat_activity
+      where datname = current_database() and query ilike 'listen%'
+    `.execute(admin.db)
+    expect(rows).toEqual([{ killed: true }])
+
+    await listening.next()
+    await admin.notify('millrace_killed', 'after reconnect')
+    expect(await box.next()).toBe('after reconnect')
+  })
+
+  it('keeps trying while the server is unreachable, and listens again once it is back', async () => {
+    // postgres.js's own sql.listen tries once after a drop and then gives up silently
+    const url = new URL(test.url ?? '')
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432))
+    url.port = String(proxy.port)
+    const viaProxy = await openDatabase({ databaseUrl: url.toString(), maxConnections: 1 })
     try {
-      const { rows } = await sql<{ killed: boolean }>`
-        select pg_terminate_backend(pid) as killed from pg_stat_activity
-        where datname = current_database() and query ilike 'listen%'
-      `.execute(admin.db)
-      expect(rows).toEqual([{ killed: true }])
+      const box = inbox()
+      const listening = inbox()
+      await viaProxy.listen('millrace_restart', box.push, {
+        onListening: () => listening.push('listening'),
+      })
+      await listening.next()
 
-      await listenings.next()
-      await admin.notify('millrace_reconnect', 'after reconnect')
-      expect(await box.next()).toBe('after reconnect')
+      proxy.down()
+      await proxy.refusals(3)
+      proxy.up()
+
+      await listening.next()
+      await admin.notify('millrace_restart', 'server is back')
+      expect(await box.next()).toBe('server is back')
     } finally {
-      await admin.close()
+      await viaProxy.close()
+      await proxy.close()
     }
   })
 })
