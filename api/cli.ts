@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+/**
+ * The millrace command line.
+ *
+ *   millrace run <definition.json> [--input <file|json>] [--name <execution>]
+ *       create or update the state machine named after the file, run one execution on a local
+ *       engine, wait for it, and print its output and history
+ *   millrace engine      run an engine (timers, push tasks, take-over) until SIGTERM/SIGINT
+ *   millrace migrate     apply the database migrations
+ *
+ * Without DATABASE_URL everything runs on the embedded database under ./.millrace
+ * (MILLRACE_DATA_DIR to move it). LOG_LEVEL sets the log level (default info; warn for run).
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { pino, type Logger } from 'pino'
+import { Engine } from '../engine/runtime/engine.js'
+import * as service from '../engine/service/index.js'
+import { migrate, openDatabase, type Database } from '../engine/store/index.js'
+import { isMillraceError } from '../engine/errors.js'
+
+const USAGE = `usage:
+  millrace run <definition.json> [--input <file|json>] [--name <execution-name>]
+  millrace engine
+  millrace migrate`
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'run':
+      return run(rest)
+    case 'engine':
+      return engine()
+    case 'migrate':
+      return withDatabase(logger('info'), async (database, log) => {
+        const result = await migrate(database)
+        log.info(
+          { applied: result.applied.map((m) => m.name), version: result.version },
+          'migrated',
+        )
+        return 0
+      })
+    default:
+      console.error(USAGE)
+      return command === undefined || command === '--help' ? 0 : 2
+  }
+}
+
+function logger(defaultLevel: string): Logger {
+  return pino({ level: process.env['LOG_LEVEL'] ?? defaultLevel })
+}
+
+async function withDatabase(
+  log: Logger,
+  body: (database: Database, log: Logger) => Promise<number>,
+): Promise<number> {
+  const databaseUrl = process.env['DATABASE_URL']
+  const database = await openDatabase({ databaseUrl, dataDir: process.env['MILLRACE_DATA_DIR'] })
+  log.debug({ backend: database.backend }, 'database open')
+  try {
+    return await body(database, log)
+  } finally {
+    await database.close()
+  }
+}
+
+async function engine(): Promise<number> {
+  const log = logger('info')
+  return withDatabase(log, async (database) => {
+    await migrate(database)
+    const e = new Engine({
+      database,
+      logger: log,
+      ...(process.env['MILLRACE_ENGINE_ID'] ? { engineId: process.env['MILLRACE_ENGINE_ID'] } : {}),
+    })
+    await e.start()
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        log.info({ signal }, 'stopping')
+        resolve()
+      }
+      process.once('SIGTERM', () => stop('SIGTERM'))
+      process.once('SIGINT', () => stop('SIGINT'))
+    })
+    await e.stop()
+    return 0
+  })
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { input: { type: 'string' }, name: { type: 'string' } },
+  })
+  const file = positionals[0]
+  if (!file) {
+    console.error(USAGE)
+    return 2
+  }
+  const definition = readFileSync(file, 'utf8')
+  const input = values.input === undefined ? '{}' : readInput(values.input)
+  const machineName = path
+    .basename(file)
+    .replace(/\.asl\.json$|\.json$/, '')
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+  const log = logger('warn')
+  return withDatabase(log, async (database) => {
+    await migrate(database)
+    const e = new Engine({ database, logger: log })
+    await e.start()
+    try {
+      const ctx = { engine: e, database }
+      const stateMachineArn = await upsertStateMachine(ctx, machineName, definition)
+      const { executionArn } = await service.startExecution(ctx, {
+        stateMachineArn,
+        input,
+        ...(values.name !== undefined ? { name: values.name } : {}),
+      })
+      console.log(`started ${executionArn}`)
+      let described = await service.describeExecution(ctx, { executionArn })
+      while (described.status === 'RUNNING') {
+        await new Promise((r) => setTimeout(r, 100))
+        described = await service.describeExecution(ctx, { executionArn })
+      }
+      const history = await service.getExecutionHistory(ctx, { executionArn, maxResults: 1000 })
+      printHistory(history.events)
+      console.log(`\nstatus  ${described.status}`)
+      if (described.output !== undefined) console.log(`output  ${described.output}`)
+      if (described.error !== undefined) console.log(`error   ${described.error}`)
+      if (described.cause !== undefined) console.log(`cause   ${described.cause}`)
+      return described.status === 'SUCCEEDED' ? 0 : 1
+    } finally {
+      await e.stop()
+    }
+  })
+}
+
+async function upsertStateMachine(
+  ctx: service.ServiceContext,
+  name: string,
+  definition: string,
+): Promise<string> {
+  const arn = ctx.engine.stateMachineArn(name)
+  try {
+    await service.describeStateMachine(ctx, { stateMachineArn: arn })
+  } catch (err) {
+    if (isMillraceError(err) && err.code === 'StateMachineDoesNotExist') {
+      return (await service.createStateMachine(ctx, { name, definition })).stateMachineArn
+    }
+    throw err
+  }
+  await service.updateStateMachine(ctx, { stateMachineArn: arn, definition })
+  return arn
+}
+
+function readInput(value: string): string {
+  const trimmed = value.trim()
+  if (trimmed.startsWith('{') || trimmed.startsWith('[') || trimmed.startsWith('"')) return value
+  return readFileSync(value, 'utf8')
+}
+
+function printHistory(events: readonly { id: number; type: string; timestamp: Date }[]): void {
+  const start = events[0]?.timestamp.getTime() ?? 0
+  console.log('\n  id  elapsed  event')
+  for (const e of events) {
+    const ms = e.timestamp.getTime() - start
+    const name = stateName(e)
+    console.log(
+      `${String(e.id).padStart(4)}  ${String(ms).padStart(5)} ms  ${e.type}${name ? `  ${name}` : ''}`,
+    )
+  }
+}
+
+function stateName(e: object): string | undefined {
+  for (const [key, value] of Object.entries(e)) {
+    if (key.endsWith('EventDetails') && value && typeof value === 'object' && 'name' in value) {
+      return String((value as { name: unknown }).name)
+    }
+  }
+  return undefined
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (isMillraceError(err)) console.error(`${err.code}: ${err.message}`)
+    else console.error(err)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ERROR_CODES, MillraceError, isMillraceError } from '../../../engine/errors.js'
+
+describe('error codes', () => {
+  it('docs/errors.md lists exactly the codes of ERROR_CODES, with the same HTTP status', () => {
+    const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/errors.md'), 'utf8')
+    const documented = [...doc.matchAll(/^\| `([A-Za-z]+)` \| (\d{3}) \|/gm)].map((m) => [
+      m[1],
+      Number(m[2]),
+    ])
+    const table = Object.entries(ERROR_CODES).map(([code, e]) => [code, e.status])
+    expect(documented.sort()).toEqual(table.sort())
+  })
+
+  it('a MillraceError carries its code and status and is recognised without instanceof', () => {
+    const err = new MillraceError('ExecutionDoesNotExist', 'Execution does not exist: arn:x')
+    expect(err.code).toBe('ExecutionDoesNotExist')
+    expect(err.status).toBe(400)
+    expect(isMillraceError(err)).toBe(true)
+    expect(isMillraceError(new Error('x'))).toBe(false)
+    expect(isMillraceError({ name: 'MillraceError', code: 'X' })).toBe(true)
+  })
+})
