@@ -10,6 +10,9 @@
  *
  * Without DATABASE_URL everything runs on the embedded database under ./.millrace
  * (MILLRACE_DATA_DIR to move it). LOG_LEVEL sets the log level (default info; warn for run).
+ * For `engine`: MILLRACE_ENGINE_ID names it (default a random id), MILLRACE_TIME_SCALE multiplies
+ * every timer's delay (default 1; tests shorten Waits with e.g. 0.01), MILLRACE_POLL_MS sets how
+ * often its loops poll without a notification (default 1000).
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -41,9 +44,13 @@ async function main(argv: string[]): Promise<number> {
         )
         return 0
       })
+    case undefined:
+    case '--help':
+      console.log(USAGE)
+      return 0
     default:
       console.error(USAGE)
-      return command === undefined || command === '--help' ? 0 : 2
+      return 2
   }
 }
 
@@ -73,6 +80,10 @@ async function engine(): Promise<number> {
       database,
       logger: log,
       ...(process.env['MILLRACE_ENGINE_ID'] ? { engineId: process.env['MILLRACE_ENGINE_ID'] } : {}),
+      ...(process.env['MILLRACE_TIME_SCALE']
+        ? { timeScale: numberEnv('MILLRACE_TIME_SCALE') }
+        : {}),
+      ...(process.env['MILLRACE_POLL_MS'] ? { pollIntervalMs: numberEnv('MILLRACE_POLL_MS') } : {}),
     })
     await e.start()
     await new Promise<void>((resolve) => {
@@ -86,6 +97,16 @@ async function engine(): Promise<number> {
     await e.stop()
     return 0
   })
+}
+
+/** A non-negative number from the environment; anything else stops the command. */
+function numberEnv(name: string): number {
+  const text = process.env[name]
+  const value = Number(text)
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative number, not ${JSON.stringify(text)}`)
+  }
+  return value
 }
 
 async function run(args: string[]): Promise<number> {

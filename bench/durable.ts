@@ -14,6 +14,7 @@ import { pino } from 'pino'
 import postgres from 'postgres'
 import type { JsonValue } from '../engine/asl/index.js'
 import { Engine } from '../engine/runtime/engine.js'
+import * as service from '../engine/service/index.js'
 import { migrate, openDatabase } from '../engine/store/index.js'
 
 const serverUrl = process.env['DATABASE_URL']
@@ -44,31 +45,26 @@ const engine = new Engine({
 })
 await engine.start()
 
-async function machine(name: string, definition: string) {
-  const sm = await database.db
-    .insertInto('state_machines')
-    .values({ name, role_arn: 'arn:aws:iam::000000000000:role/bench' })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  const rev = await database.db
-    .insertInto('state_machine_revisions')
-    .values({ state_machine_id: sm.id, revision: 1, definition, definition_hash: '' })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  return { stateMachineId: sm.id, stateMachineName: name, roleArn: 'r', revisionId: rev.id, definition }
+const ctx = { engine, database }
+
+async function machine(name: string, definition: string): Promise<string> {
+  return (await service.createStateMachine(ctx, { name, definition })).stateMachineArn
 }
 
 let seq = 0
-async function runOne(m: Awaited<ReturnType<typeof machine>>, input: JsonValue): Promise<number> {
+async function runOne(stateMachineArn: string, input: string): Promise<number> {
   const t0 = performance.now()
-  const started = await engine.startExecution({ ...m, name: `e${seq++}`, input })
-  if (!started) throw new Error('execution name taken')
-  const status = await engine.waitForEnd(started.id)
+  const { executionArn } = await service.startExecution(ctx, {
+    stateMachineArn,
+    name: `e${seq++}`,
+    input,
+  })
+  const status = await engine.waitForEnd(executionArn)
   if (status !== 'SUCCEEDED') throw new Error(`execution ended ${status}`)
   return performance.now() - t0
 }
 
-async function closedLoop(m: Awaited<ReturnType<typeof machine>>, input: JsonValue, total: number, lanes: number) {
+async function closedLoop(m: string, input: string, total: number, lanes: number) {
   const latencies: number[] = []
   let next = 0
   const t0 = performance.now()
@@ -82,7 +78,8 @@ async function closedLoop(m: Awaited<ReturnType<typeof machine>>, input: JsonVal
   )
   const seconds = (performance.now() - t0) / 1000
   latencies.sort((a, b) => a - b)
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] as number
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] as number
   return { perSecond: total / seconds, p50: pct(0.5), p99: pct(0.99) }
 }
 
@@ -92,11 +89,17 @@ function pgbenchCeiling(): number | undefined {
     script,
     `INSERT INTO bench_rows(body) VALUES ('{"orderId":"ORD-2026-000123","customer":{"id":"C-98765","tier":"gold","region":"eu-west-1"},"items":[{"sku":"SKU-1","qty":2},{"sku":"SKU-2","qty":1}],"counter":0,"note":"${'n'.repeat(300)}"}'::jsonb);\n`,
   )
-  const psql = spawnSync('psql', [benchUrl, '-qc', 'CREATE TABLE IF NOT EXISTS bench_rows (id bigserial primary key, body jsonb)'])
+  const psql = spawnSync('psql', [
+    benchUrl,
+    '-qc',
+    'CREATE TABLE IF NOT EXISTS bench_rows (id bigserial primary key, body jsonb)',
+  ])
   if (psql.status !== 0) return undefined
   const pgbench = findPgbench()
   if (!pgbench) return undefined
-  const r = spawnSync(pgbench, ['-n', '-c', '16', '-j', '2', '-T', '5', '-f', script, benchUrl], { encoding: 'utf8' })
+  const r = spawnSync(pgbench, ['-n', '-c', '16', '-j', '2', '-T', '5', '-f', script, benchUrl], {
+    encoding: 'utf8',
+  })
   const m = /tps = ([\d.]+)/.exec(r.stdout)
   return m ? Number(m[1]) : undefined
 }
@@ -109,17 +112,22 @@ function findPgbench(): string | undefined {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 
 const w1 = await machine('w1', read('w1-pass-chain.asl.json'))
 const w4 = await machine('w4', read('w4-fan-out.asl.json'))
-const small = JSON.parse(read('input-small.json')) as JsonValue
-const fanout = JSON.parse(read('input-fanout.json')) as JsonValue
+const small = read('input-small.json')
+const fanout = read('input-fanout.json')
+const fanout40 = JSON.stringify({
+  ...(JSON.parse(fanout) as object),
+  items: (JSON.parse(fanout) as { items: JsonValue[] }).items.slice(0, 40),
+})
 
 await closedLoop(w1, small, 200, 16) // warm-up
 const w1Runs = []
 for (let i = 0; i < 3; i++) w1Runs.push(await closedLoop(w1, small, 2000, 16))
-await runOne(w4, { ...(fanout as object), items: (fanout as { items: JsonValue[] }).items.slice(0, 40) })
+await runOne(w4, fanout40)
 const w4Runs = []
 for (let i = 0; i < 3; i++) w4Runs.push((await runOne(w4, fanout)) / 1000)
 const ceiling = pgbenchCeiling()
@@ -131,9 +139,13 @@ console.log(
   `  W1 pass-chain  ${fmt(median(w1Rates))} exec/s (min ${fmt(Math.min(...w1Rates))}, max ${fmt(Math.max(...w1Rates))}); ` +
     `${fmt(median(w1Rates) * 10)} transitions/s; p50 ${fmt(median(w1Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w1Runs.map((r) => r.p99)), 1)} ms`,
 )
-console.log(`  W4 fan-out     ${fmt(median(w4Runs), 2)} s (min ${fmt(Math.min(...w4Runs), 2)}, max ${fmt(Math.max(...w4Runs), 2)})`)
+console.log(
+  `  W4 fan-out     ${fmt(median(w4Runs), 2)} s (min ${fmt(Math.min(...w4Runs), 2)}, max ${fmt(Math.max(...w4Runs), 2)})`,
+)
 if (ceiling !== undefined) {
-  console.log(`  PostgreSQL ceiling (pgbench, 1 jsonb row per commit, 16 clients): ${fmt(ceiling)} tps`)
+  console.log(
+    `  PostgreSQL ceiling (pgbench, 1 jsonb row per commit, 16 clients): ${fmt(ceiling)} tps`,
+  )
   console.log(`  W1 / ceiling: ${fmt(median(w1Rates) / ceiling, 2)}`)
 }
 console.log(`  peak RSS ${fmt(rss / 1024 / 1024)} MB`)

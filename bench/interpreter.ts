@@ -12,7 +12,8 @@ import { runInMemory } from '../engine/runtime/run-in-memory.js'
 
 // ../shared sits beside the repository; npm scripts run from the repository root.
 const workloads = path.resolve(process.env['MILLRACE_SHARED_DIR'] ?? '../shared', 'bench/workloads')
-const read = (file: string) => JSON.parse(readFileSync(path.join(workloads, file), 'utf8')) as JsonValue
+const read = (file: string) =>
+  JSON.parse(readFileSync(path.join(workloads, file), 'utf8')) as JsonValue
 
 const machine = compileMachine(read('w1-pass-chain.asl.json') as JsonObject)
 const input = read('input-small.json')
@@ -37,7 +38,7 @@ function baselineRun(): number {
   const t0 = process.hrtime.bigint()
   let sink = 0
   for (let i = 0; i < EXECUTIONS * TRANSITIONS_PER_EXECUTION; i++) {
-    sink += (JSON.stringify(JSON.parse(text)) as string).length
+    sink += JSON.stringify(JSON.parse(text)).length
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
   if (sink === 0) throw new Error('unreachable')
@@ -56,8 +57,12 @@ for (let i = 0; i < 3; i++) {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 const m = median(interp)
 console.log('W1 pass-chain, interpreter alone (in-memory driver, one process)')
-console.log(`  transitions/s   median ${fmt(m)}  (min ${fmt(Math.min(...interp))}, max ${fmt(Math.max(...interp))})`)
+console.log(
+  `  transitions/s   median ${fmt(m)}  (min ${fmt(Math.min(...interp))}, max ${fmt(Math.max(...interp))})`,
+)
 console.log(`  executions/s    median ${fmt(m / TRANSITIONS_PER_EXECUTION)}`)
 console.log(`  per Pass state  ${(1e6 / m).toFixed(2)} µs`)
 console.log(`  baseline (JSON round trip per transition, same run) median ${fmt(median(base))}/s`)
-console.log(`  ratio to baseline ${(m / median(base)).toFixed(2)}x; to the 85,000/s interpreter peer ${(m / 85_000).toFixed(2)}x`)
+console.log(
+  `  ratio to baseline ${(m / median(base)).toFixed(2)}x; to the 85,000/s interpreter peer ${(m / 85_000).toFixed(2)}x`,
+)

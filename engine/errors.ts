@@ -5,13 +5,17 @@
  * docs/errors.md lists every code; a test keeps the two in step.
  */
 export const ERROR_CODES = {
-  ValidationException: { status: 400, message: 'The input fails to satisfy the constraints of the API' },
+  ValidationException: {
+    status: 400,
+    message: 'The input fails to satisfy the constraints of the API',
+  },
   InvalidArn: { status: 400, message: 'The ARN is not valid' },
   InvalidName: { status: 400, message: 'The name is not valid' },
   InvalidDefinition: { status: 400, message: 'The state machine definition is not valid' },
   InvalidExecutionInput: { status: 400, message: 'The execution input is not valid JSON' },
   InvalidOutput: { status: 400, message: 'The task output is not valid JSON' },
-  InvalidToken: { status: 400, message: 'The task token is not valid' },
+  // AWS uses one name for a bad task token and a bad pagination nextToken.
+  InvalidToken: { status: 400, message: 'The task token or pagination token is not valid' },
   StateMachineDoesNotExist: { status: 400, message: 'The state machine does not exist' },
   StateMachineAlreadyExists: { status: 400, message: 'A state machine with that name exists' },
   StateMachineDeleting: { status: 400, message: 'The state machine is being deleted' },
@@ -46,5 +50,7 @@ export class MillraceError extends Error {
 }
 
 export function isMillraceError(err: unknown): err is MillraceError {
-  return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'MillraceError'
+  return (
+    typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'MillraceError'
+  )
 }

@@ -24,6 +24,8 @@ CREATE TABLE state_machine_revisions (
   -- the definition text exactly as the caller sent it (AWS returns it verbatim)
   definition text NOT NULL,
   definition_hash text NOT NULL,
+  -- the role executions of this revision run as ($$.Execution.RoleArn), pinned like the definition
+  role_arn text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (state_machine_id, revision)
 );

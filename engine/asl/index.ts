@@ -6,7 +6,8 @@ export { detailsKey, toAwsHistoryEvent, type HistoryEvent } from './history.js'
 export { interpret } from './interpret.js'
 export { isObject, jsonByteSize, jsonEquals, type JsonObject, type JsonValue } from './json.js'
 export { parseResource, type TaskResource } from './resources.js'
-export { dataLimitCause, MAX_PAYLOAD_BYTES } from './states/task.js'
+export { MAX_HISTORY_EVENTS, MAX_PAYLOAD_BYTES } from './run.js'
+export { dataLimitCause } from './states/task.js'
 export type {
   ChildSpec,
   Command,
@@ -17,6 +18,7 @@ export type {
   InterpreterEnv,
   InterpreterEvent,
   Step,
+  Variables,
 } from './types.js'
 export {
   ISSUE_CODES,

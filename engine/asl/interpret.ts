@@ -1,7 +1,7 @@
 import type { CompiledMachine, CompiledState } from './compile/machine.js'
 import { NOT_TRUNCATED, payloadText } from './history.js'
 import type { JsonValue } from './json.js'
-import { Run, type Transition } from './run.js'
+import { HistoryLimitReached, Run, type Transition } from './run.js'
 import { runChoice } from './states/choice.js'
 import { runFail } from './states/fail.js'
 import { onMapFailed, onMapSucceeded, runMap } from './states/map.js'
@@ -34,7 +34,7 @@ export function interpret(
   if (frame === null) throw new Error(`event ${event.kind} needs a frame`)
   if (frame.status !== 'RUNNING') return { frame, history: [], commands: [] }
   const run = new Run(machine, frame, env)
-  runFrom(run, resume(run, event))
+  withinHistoryLimit(run, () => runFrom(run, resume(run, event)))
   return { frame: run.frame, history: run.history, commands: run.commands }
 }
 
@@ -49,6 +49,7 @@ function start(
     scope: event.scope,
     status: 'RUNNING',
     ...(event.origin !== undefined ? { origin: event.origin } : {}),
+    ...(event.variables !== undefined ? { outerVariables: event.variables } : {}),
     enteredEventId: 0,
     enteredTime: env.now,
     lastEventId: event.previousEventId ?? 0,
@@ -56,30 +57,41 @@ function start(
     retryCount: 0,
   }
   const run = new Run(machine, frame, env)
-  if (event.origin === undefined) {
-    run.emit('ExecutionStarted', 'executionStartedEventDetails', {
-      input: payloadText(event.input),
-      inputDetails: NOT_TRUNCATED,
-      roleArn: env.execution.roleArn,
-    })
-    if (machine.timeoutSeconds !== undefined) {
-      const timerId = env.uuid()
-      run.frame.executionTimerId = timerId
-      run.command({
-        kind: 'ArmTimer',
-        timerId,
-        at: env.now + machine.timeoutSeconds * 1000,
-        reason: 'ExecutionTimeout',
+  withinHistoryLimit(run, () => {
+    if (event.origin === undefined) {
+      run.emit('ExecutionStarted', 'executionStartedEventDetails', {
+        input: payloadText(event.input),
+        inputDetails: NOT_TRUNCATED,
+        roleArn: env.execution.roleArn,
+      })
+      if (machine.timeoutSeconds !== undefined) {
+        const timerId = env.uuid()
+        run.frame.executionTimerId = timerId
+        run.command({
+          kind: 'ArmTimer',
+          timerId,
+          at: env.now + machine.timeoutSeconds * 1000,
+          reason: 'ExecutionTimeout',
+        })
+      }
+    } else if (event.origin.kind === 'map') {
+      run.emit('MapIterationStarted', 'mapIterationStartedEventDetails', {
+        name: event.origin.mapState,
+        index: event.origin.index,
       })
     }
-  } else if (event.origin.kind === 'map') {
-    run.emit('MapIterationStarted', 'mapIterationStartedEventDetails', {
-      name: event.origin.mapState,
-      index: event.origin.index,
-    })
-  }
-  runFrom(run, { next: scope.startAt, input: event.input })
+    runFrom(run, { next: scope.startAt, input: event.input })
+  })
   return { frame: run.frame, history: run.history, commands: run.commands }
+}
+
+function withinHistoryLimit(run: Run, body: () => void): void {
+  try {
+    body()
+  } catch (err) {
+    if (!(err instanceof HistoryLimitReached)) throw err
+    run.failForHistoryLimit()
+  }
 }
 
 /** Enter states one after another until the frame suspends or ends. */

@@ -1,12 +1,45 @@
-import type { CompiledMachine, CompiledState, NumberSource, Scope } from './compile/machine.js'
+import type {
+  AssignSpec,
+  Catcher,
+  CompiledMachine,
+  CompiledState,
+  MapState,
+  NumberSource,
+  ParallelState,
+  Scope,
+  TaskState,
+} from './compile/machine.js'
 import { AslError, errorMatches, type AslFailure } from './errors.js'
 import { NOT_TRUNCATED, payloadText, type HistoryEvent } from './history.js'
-import type { JsonObject, JsonValue } from './json.js'
+import {
+  evaluateField,
+  evaluateJsonataTemplate,
+  QueryEvaluationError,
+  unexpectedResultType,
+  type JsonataBindings,
+  type JsonataTemplate,
+} from './jsonata/index.js'
+import { isObject, jsonByteSize, type JsonObject, type JsonValue } from './json.js'
 import type { CompiledPath, PathScope } from './paths/path.js'
 import { evaluateTemplate, type TemplateNode } from './paths/payload-template.js'
 import { applyResultPath, type ResultPath } from './paths/result-path.js'
 import { decideRetry } from './retry.js'
-import type { Command, Frame, InterpreterEnv, Waiting } from './types.js'
+import type { Command, Frame, InterpreterEnv, Variables, Waiting } from './types.js'
+import { checkAssignment } from './variables.js'
+
+/** What a context object may carry besides the constant parts: a task token, a Map item. */
+export interface ContextExtra {
+  readonly taskToken?: string
+  readonly mapItem?: JsonObject
+}
+
+/** What `$states` holds besides the input and the context (AWS: "Reserved variable: $states"). */
+export interface StatesExtra extends ContextExtra {
+  /** Task, Parallel and Map results, in their Output and Assign. */
+  readonly result?: JsonValue
+  /** `{ Error, Cause }`, in a Catch's Output and Assign only. */
+  readonly errorOutput?: JsonValue
+}
 
 /** What a state handler answers: go on to another state, or stop here (suspended or ended). */
 export type Transition = { readonly next: string; readonly input: JsonValue } | null
@@ -18,8 +51,18 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
  * State handlers (states/*.ts) use its methods for everything they share: data flow, entering
  * and leaving states, errors with Retry and Catch, and ending the frame.
  */
+/** AWS's payload limit for a state's input or output and a task's result: 256 KiB. */
+export const MAX_PAYLOAD_BYTES = 262_144
+
+/** AWS's hard quota of history events per execution. */
+export const MAX_HISTORY_EVENTS = 25_000
+
+/** Thrown by emit when the next event would pass the quota; interpret ends the frame. */
+export class HistoryLimitReached extends Error {}
+
 export class Run {
   readonly history: HistoryEvent[] = []
+  private historyFull = false
   readonly commands: Command[] = []
   frame: Mutable<Frame>
   private nextId: number
@@ -47,6 +90,11 @@ export class Run {
 
   /** Append a history event; returns its id. */
   emit(type: string, detailsKey?: string, details?: JsonObject): number {
+    // AWS: "If the event number 25,000 isn't ExecutionSucceeded, the ExecutionFailed event is
+    // logged and the state machine execution fails because of reaching the history limit."
+    if (this.nextId >= MAX_HISTORY_EVENTS && type !== 'ExecutionSucceeded' && !this.historyFull) {
+      throw new HistoryLimitReached()
+    }
     const id = this.nextId++
     const event: HistoryEvent =
       detailsKey === undefined
@@ -72,10 +120,56 @@ export class Run {
     return null
   }
 
+  // ---- variables ------------------------------------------------------------------------------
+
+  private visible: Variables | undefined
+
+  /**
+   * The workflow variables a state of this frame reads: the enclosing scopes' (read-only) and
+   * this frame's own, its own winning. Every read during one state sees the values from before
+   * the state, because assignments are applied only when the state exits.
+   */
+  get variables(): Variables {
+    if (this.visible === undefined) {
+      const outer = this.frame.outerVariables
+      const own = this.frame.variables
+      this.visible = !outer ? (own ?? EMPTY) : !own ? outer : { ...outer, ...own }
+    }
+    return this.visible
+  }
+
+  /**
+   * What a Parallel or Map puts in each ChildSpec: the variables its children may read (every
+   * enclosing scope's, as they are now), or nothing when there are none.
+   */
+  childVariables(): { variables?: Variables } {
+    const variables = this.variables
+    return Object.keys(variables).length > 0 ? { variables } : {}
+  }
+
+  /**
+   * Evaluate a state's (or a Catch's, or a Choice rule's) Assign. JSONPath: a payload template
+   * whose `$` is `value` (the state's result). JSONata: a template with `$states`.
+   */
+  assign(
+    spec: AssignSpec | undefined,
+    value: JsonValue,
+    bindings: () => JsonataBindings,
+  ): JsonObject | undefined {
+    if (spec === undefined) return undefined
+    const assigned =
+      spec.kind === 'jsonata'
+        ? evaluateJsonataTemplate(spec.template, bindings())
+        : this.template(spec.template, value)
+    if (!isObject(assigned)) return undefined
+    checkAssignment(assigned, this.frame.variables, this.frame.outerVariables)
+    return assigned
+  }
+
   // ---- data flow ------------------------------------------------------------------------------
 
   /** The context object `$$` for the current state, built only when a path reads it. */
-  pathScope(input: JsonValue, extra?: { taskToken?: string; mapItem?: JsonObject }): PathScope {
+  pathScope(input: JsonValue, extra?: ContextExtra): PathScope {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const run = this
     let context: JsonValue | undefined
@@ -85,10 +179,36 @@ export class Run {
         context ??= run.contextObject(extra)
         return context
       },
+      variables: this.variables,
     }
   }
 
-  private contextObject(extra?: { taskToken?: string; mapItem?: JsonObject }): JsonObject {
+  /**
+   * What a JSONata expression sees: `$states` (input, context, and result or errorOutput where
+   * AWS provides them), the variables, and the execution's clock, ids and randomness.
+   */
+  jsonataBindings(input: JsonValue, extra?: StatesExtra): JsonataBindings {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const run = this
+    let context: JsonValue | undefined
+    const states: JsonObject = {
+      input,
+      get context(): JsonValue {
+        context ??= run.contextObject(extra)
+        return context
+      },
+    }
+    if (extra?.result !== undefined) states['result'] = extra.result
+    if (extra?.errorOutput !== undefined) states['errorOutput'] = extra.errorOutput
+    return { states, variables: this.variables, env: this.env }
+  }
+
+  /** Evaluate a JSONata template (Arguments, Output, ItemSelector …). */
+  jsonata(template: JsonataTemplate, bindings: JsonataBindings): JsonValue {
+    return evaluateJsonataTemplate(template, bindings)
+  }
+
+  private contextObject(extra?: ContextExtra): JsonObject {
     const ex = this.env.execution
     const ctx: JsonObject = {
       Execution: {
@@ -132,12 +252,15 @@ export class Run {
     const scope = this.pathScope(value)
     const found = path.tryEvaluate(scope)
     if (found === undefined) {
-      throw new AslError('States.Runtime', `Invalid path '${path.text}' : No results for path: ${path.normalized}`)
+      throw new AslError(
+        'States.Runtime',
+        `Invalid path '${path.text}' : No results for path: ${path.normalized}`,
+      )
     }
     return found
   }
 
-  template(node: TemplateNode, input: JsonValue, extra?: { taskToken?: string; mapItem?: JsonObject }): JsonValue {
+  template(node: TemplateNode, input: JsonValue, extra?: ContextExtra): JsonValue {
     return evaluateTemplate(node, this.pathScope(input, extra), this.env)
   }
 
@@ -146,7 +269,11 @@ export class Run {
    * state input, then OutputPath.
    */
   shapeResult(
-    state: { resultSelector?: TemplateNode; resultPath: ResultPath; outputPath: CompiledPath | null | undefined },
+    state: {
+      resultSelector?: TemplateNode
+      resultPath: ResultPath
+      outputPath: CompiledPath | null | undefined
+    },
     result: JsonValue,
   ): JsonValue {
     const selected = state.resultSelector ? this.template(state.resultSelector, result) : result
@@ -154,9 +281,45 @@ export class Run {
     return this.applyOutputPath(state.outputPath, merged)
   }
 
-  /** A number from a literal or a `…Path` field; AWS requires a non-negative integer. */
+  /**
+   * A Task, Parallel or Map succeeded with `result`: Assign, then the output, then leave.
+   * JSONPath: Assign reads the raw result (`$`), before ResultSelector, as AWS evaluates it; the
+   * output is ResultSelector, ResultPath, OutputPath. JSONata: Assign and Output read
+   * `$states.result`; the output defaults to the result.
+   */
+  finishWithResult(state: TaskState | ParallelState | MapState, result: JsonValue): Transition {
+    const input = this.frame.stateInput ?? null
+    if (state.queryLanguage === 'JSONata') {
+      const bindings = this.jsonataBindings(input, { result })
+      return this.finish(state, result, () => bindings)
+    }
+    const assigned = this.assign(state.assign, result, () => this.jsonataBindings(input))
+    return this.exit(state, this.shapeResult(state, result), undefined, assigned)
+  }
+
+  /**
+   * Leave a JSONata state: Assign and Output both read the values from before the state (AWS:
+   * "Assign and Output are evaluated in parallel"); `fallback` is the output without Output.
+   */
+  finish(
+    state: CompiledState,
+    fallback: JsonValue,
+    bindings: () => JsonataBindings,
+    next?: string,
+    fields: { assign?: AssignSpec; output?: JsonataTemplate } = state,
+  ): Transition {
+    const assigned = this.assign(fields.assign, fallback, bindings)
+    const output = fields.output ? this.jsonata(fields.output, bindings()) : fallback
+    return this.exit(state, output, next, assigned)
+  }
+
+  /**
+   * A number from a literal, a `…Path` field or a JSONata expression; AWS requires an integer.
+   * `input` is the effective input for a path and the state input for an expression.
+   */
   numberFrom(source: NumberSource, input: JsonValue): number {
     if (source.kind === 'literal') return source.value
+    if (source.kind === 'jsonata') return this.jsonataNumber(source, input)
     const value = source.path.tryEvaluate(this.pathScope(input))
     if (value === undefined) {
       throw new AslError(
@@ -171,6 +334,22 @@ export class Run {
       )
     }
     return value
+  }
+
+  /**
+   * A JSONata expression standing for a number (TimeoutSeconds, MaxConcurrency …). A fraction is
+   * cut toward zero; anything but a number is a QueryEvaluationError.
+   */
+  jsonataNumber(
+    source: Extract<NumberSource, { kind: 'jsonata' }>,
+    input: JsonValue,
+    integer = true,
+  ): number {
+    const value = evaluateField(source.expression, source.field, this.jsonataBindings(input))
+    if (typeof value !== 'number') {
+      throw unexpectedResultType(source.expression, source.field, 'number', value)
+    }
+    return integer ? Math.trunc(value) : value
   }
 
   // ---- entering and leaving states ------------------------------------------------------------
@@ -192,14 +371,33 @@ export class Run {
     return state
   }
 
-  /** Leave the current state with its output: go to Next, or end the frame. */
-  exit(state: CompiledState, output: JsonValue, next?: string): Transition {
+  /**
+   * Leave the current state with its output: go to Next, or end the frame. `assigned` are the
+   * variables the state's Assign evaluated; they take effect now, for the states that follow, and
+   * AWS lists them in the exit event.
+   */
+  exit(state: CompiledState, output: JsonValue, next?: string, assigned?: JsonObject): Transition {
     this.frame.waiting = undefined
-    this.emit(`${state.type}StateExited`, 'stateExitedEventDetails', {
+    // AWS: a state's output over 256 KiB fails it with States.DataLimitExceeded. An output that
+    // is its input unchanged cannot be over (the input was checked when it was made).
+    if (output !== this.frame.stateInput && jsonByteSize(output) > MAX_PAYLOAD_BYTES) {
+      return this.failState(state, {
+        error: 'States.DataLimitExceeded',
+        cause: `The state/task '${state.name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+      })
+    }
+    const details: JsonObject = {
       name: state.name,
       output: payloadText(output),
       outputDetails: NOT_TRUNCATED,
-    })
+    }
+    if (assigned !== undefined && Object.keys(assigned).length > 0) {
+      this.frame.variables = { ...this.frame.variables, ...assigned }
+      this.visible = undefined
+      details['assignedVariables'] = assigned
+      details['assignedVariablesDetails'] = NOT_TRUNCATED
+    }
+    this.emit(`${state.type}StateExited`, 'stateExitedEventDetails', details)
     // A Catcher's Next wins over the state's own End.
     const target = next ?? (state.end ? undefined : state.next)
     if (target !== undefined) return { next: target, input: output }
@@ -223,7 +421,12 @@ export class Run {
         this.frame.retries = retries
         this.frame.retryCount += 1
         const timerId = this.env.uuid()
-        this.command({ kind: 'ArmTimer', timerId, at: this.env.now + decision.delayMs, reason: 'Retry' })
+        this.command({
+          kind: 'ArmTimer',
+          timerId,
+          at: this.env.now + decision.delayMs,
+          reason: 'Retry',
+        })
         return this.wait({ kind: 'timer', timerId, reason: 'Retry' })
       }
     }
@@ -233,14 +436,12 @@ export class Run {
         const errorOutput: JsonObject = {}
         if (failure.error !== undefined) errorOutput['Error'] = failure.error
         if (failure.cause !== undefined) errorOutput['Cause'] = failure.cause
-        let output: JsonValue
         try {
-          output = applyResultPath(catcher.resultPath, this.frame.stateInput ?? null, errorOutput)
+          return this.caught(state, catcher, errorOutput)
         } catch (err) {
           if (!(err instanceof AslError)) throw err
-          return this.failFrame(this.runtimeFailure(err))
+          return this.failFrame(this.evaluationFailure(err))
         }
-        return this.exit(state, output, catcher.next)
       }
     }
     if (!runtime && (state.type === 'Map' || state.type === 'Parallel')) {
@@ -250,6 +451,41 @@ export class Run {
       this.emit('TaskStateAborted')
     }
     return this.failFrame(failure)
+  }
+
+  /**
+   * A Catch handles the error. JSONPath: Assign reads the error output (`$`); the output is the
+   * error output put at ResultPath. JSONata: Assign and Output read `$states.errorOutput` and
+   * `$states.input`; the output defaults to the error output.
+   */
+  private caught(state: CompiledState, catcher: Catcher, errorOutput: JsonObject): Transition {
+    const input = this.frame.stateInput ?? null
+    const bindings = () => this.jsonataBindings(input, { errorOutput })
+    if (state.queryLanguage === 'JSONata') {
+      return this.finish(state, errorOutput, bindings, catcher.next, catcher)
+    }
+    const assigned = this.assign(catcher.assign, errorOutput, bindings)
+    const output = applyResultPath(catcher.resultPath, input, errorOutput)
+    return this.exit(state, output, catcher.next, assigned)
+  }
+
+  /**
+   * An error raised while evaluating the current state's fields, as its failure. A JSONata
+   * failure is also recorded as an EvaluationFailed event (error, cause, field, state), as AWS
+   * records it, before Retry and Catch see it.
+   */
+  evaluationFailure(err: AslError): AslFailure {
+    const failure = this.runtimeFailure(err)
+    if (err instanceof QueryEvaluationError) {
+      const details: JsonObject = { error: err.error, cause: failure.cause ?? '' }
+      if (err.location !== undefined) details['location'] = err.location
+      details['state'] = this.frame.state ?? ''
+      this.emit('EvaluationFailed', 'evaluationFailedEventDetails', details)
+      // AWS records the event outside the state's event chain.
+      const event = this.history[this.history.length - 1] as { previousEventId: number }
+      event.previousEventId = 0
+    }
+    return failure
   }
 
   /** Cause text AWS gives errors raised while evaluating a state's fields. */
@@ -266,7 +502,7 @@ export class Run {
       return body()
     } catch (err) {
       if (!(err instanceof AslError)) throw err
-      return this.failState(state, this.runtimeFailure(err))
+      return this.failState(state, this.evaluationFailure(err))
     }
   }
 
@@ -309,6 +545,28 @@ export class Run {
     return null
   }
 
+  /**
+   * The execution reached the history quota. The top-level frame fails with ExecutionFailed as
+   * event 25,000; a child frame fails without more events, and its parent's next event ends the
+   * execution the same way.
+   */
+  failForHistoryLimit(): void {
+    this.historyFull = true
+    const failure = {
+      error: 'States.Runtime',
+      cause: `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
+    }
+    if (this.isRoot) {
+      this.failFrame(failure)
+      return
+    }
+    this.frame.status = 'FAILED'
+    this.frame.waiting = undefined
+    this.frame.error = failure.error
+    this.frame.cause = failure.cause
+    this.command({ kind: 'Finish', status: 'FAILED', ...failure })
+  }
+
   /** End the whole frame with a status other than success or failure (Stop, time-out). */
   endFrame(status: 'ABORTED' | 'TIMED_OUT', type: string, failure: AslFailure): void {
     this.frame.status = status
@@ -320,6 +578,8 @@ export class Run {
     this.command({ kind: 'Finish', status, ...failure })
   }
 }
+
+const EMPTY: Variables = Object.freeze({})
 
 export function failureDetails(failure: AslFailure): JsonObject {
   const details: JsonObject = {}

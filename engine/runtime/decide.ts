@@ -71,7 +71,10 @@ export async function decide(
 }
 
 /** A new execution (its row just inserted): create its top-level frame and run it. */
-export async function startExecution(ctx: DecisionContext, input: JsonValue): Promise<DecisionEffects> {
+export async function startExecution(
+  ctx: DecisionContext,
+  input: JsonValue,
+): Promise<DecisionEffects> {
   const d = new Decision(ctx, 1, true)
   const root = d.newFrame(null, null, null)
   await d.apply(root.id, { kind: 'Start', scope: '', input })
@@ -118,7 +121,11 @@ class Decision {
     for (const row of await store.loadFrames(this.ctx.trx, missing)) this.frames.set(row.id, row)
   }
 
-  newFrame(groupId: string | null, childIndex: number | null, input: JsonValue | null): store.FrameRow {
+  newFrame(
+    groupId: string | null,
+    childIndex: number | null,
+    input: JsonValue | null,
+  ): store.FrameRow {
     const row: store.FrameRow = {
       id: randomUUID(),
       groupId,
@@ -156,7 +163,11 @@ class Decision {
     const row = await this.frame(frameId)
     if (event.kind === 'Start') {
       if (row.snapshot !== null) return
-    } else if (row.snapshot === null || row.snapshot.status !== 'RUNNING' || row.status !== 'RUNNING') {
+    } else if (
+      row.snapshot === null ||
+      row.snapshot.status !== 'RUNNING' ||
+      row.status !== 'RUNNING'
+    ) {
       return
     }
     const snapshot = event.kind === 'Start' ? null : (row.snapshot as unknown as Frame)
@@ -186,9 +197,13 @@ class Decision {
     }
   }
 
-  private scheduleTask(row: store.FrameRow, command: Extract<Command, { kind: 'ScheduleTask' }>): void {
+  private scheduleTask(
+    row: store.FrameRow,
+    command: Extract<Command, { kind: 'ScheduleTask' }>,
+  ): void {
     const { now } = this.ctx
-    const kind = command.resource.kind === 'activity' ? 'activity' : command.taskToken ? 'callback' : 'push'
+    const kind =
+      command.resource.kind === 'activity' ? 'activity' : command.taskToken ? 'callback' : 'push'
     const task: store.NewTask = {
       id: command.taskId,
       executionId: this.ctx.executionId,
@@ -210,7 +225,13 @@ class Decision {
       this.timer(row.id, randomUUID(), now + command.timeoutSeconds * 1000, 'TaskTimeout', task.id)
     }
     if (command.heartbeatSeconds !== undefined && kind !== 'push') {
-      this.timer(row.id, randomUUID(), now + command.heartbeatSeconds * 1000, 'HeartbeatTimeout', task.id)
+      this.timer(
+        row.id,
+        randomUUID(),
+        now + command.heartbeatSeconds * 1000,
+        'HeartbeatTimeout',
+        task.id,
+      )
     }
     if (kind === 'activity') this.effects.newActivityTasks.push(task.activityName as string)
     else {
@@ -228,14 +249,30 @@ class Decision {
     }
   }
 
-  private timer(frameId: string, id: string, at: number, reason: store.TimerReason, taskId: string | null): void {
+  private timer(
+    frameId: string,
+    id: string,
+    at: number,
+    reason: store.TimerReason,
+    taskId: string | null,
+  ): void {
     const { now, timeScale } = this.ctx
     const fireAt = now + Math.max(0, at - now) * timeScale
-    this.timers.push({ id, executionId: this.ctx.executionId, frameId, taskId, reason, fireAt: new Date(fireAt) })
+    this.timers.push({
+      id,
+      executionId: this.ctx.executionId,
+      frameId,
+      taskId,
+      reason,
+      fireAt: new Date(fireAt),
+    })
     this.effects.newTimers = true
   }
 
-  private async startChildren(row: store.FrameRow, command: Extract<Command, { kind: 'StartChildren' }>): Promise<void> {
+  private async startChildren(
+    row: store.FrameRow,
+    command: Extract<Command, { kind: 'StartChildren' }>,
+  ): Promise<void> {
     const group: store.GroupRow = {
       id: randomUUID(),
       parentFrameId: row.id,
@@ -255,12 +292,17 @@ class Decision {
       dirty: true,
     }
     this.groups.set(group.id, group)
-    const queued = command.children.map((spec, i) => this.newFrame(group.id, i, spec as unknown as JsonValue))
+    const queued = command.children.map((spec, i) =>
+      this.newFrame(group.id, i, spec as unknown as JsonValue),
+    )
     await this.startQueued(group, queued)
   }
 
   /** Start queued children while MaxConcurrency allows. */
-  private async startQueued(group: store.GroupRow, known?: readonly store.FrameRow[]): Promise<void> {
+  private async startQueued(
+    group: store.GroupRow,
+    known?: readonly store.FrameRow[],
+  ): Promise<void> {
     const limit = group.maxConcurrency > 0 ? group.maxConcurrency : Infinity
     const free = Math.min(limit - group.running, group.total - group.nextIndex)
     if (free <= 0) return
@@ -288,8 +330,15 @@ class Decision {
     }
   }
 
-  private async finishFrame(row: store.FrameRow, command: Extract<Command, { kind: 'Finish' }>): Promise<void> {
-    row.result = { output: command.output ?? null, error: command.error ?? null, cause: command.cause ?? null }
+  private async finishFrame(
+    row: store.FrameRow,
+    command: Extract<Command, { kind: 'Finish' }>,
+  ): Promise<void> {
+    row.result = {
+      output: command.output ?? null,
+      error: command.error ?? null,
+      cause: command.cause ?? null,
+    }
     if (!this.fresh) this.finishedFrames.push(row.id)
     if (row.groupId === null) {
       // The top-level frame: the execution ends.
@@ -320,7 +369,9 @@ class Decision {
       {
         stateType: group.stateType,
         total: group.total,
-        ...(group.toleratedFailureCount !== null ? { toleratedFailureCount: group.toleratedFailureCount } : {}),
+        ...(group.toleratedFailureCount !== null
+          ? { toleratedFailureCount: group.toleratedFailureCount }
+          : {}),
         ...(group.toleratedFailurePercentage !== null
           ? { toleratedFailurePercentage: group.toleratedFailurePercentage }
           : {}),
@@ -338,7 +389,11 @@ class Decision {
     this.abortedGroups.push(group.id)
     if (verdict.kind === 'succeeded') {
       const outputs = await this.outputs(group)
-      await this.apply(group.parentFrameId, { kind: 'ChildrenSucceeded', childrenId: group.childrenId, outputs })
+      await this.apply(group.parentFrameId, {
+        kind: 'ChildrenSucceeded',
+        childrenId: group.childrenId,
+        outputs,
+      })
     } else {
       await this.apply(group.parentFrameId, {
         kind: 'ChildrenFailed',
@@ -361,10 +416,13 @@ class Decision {
       if (!f.result) continue
       known.set(
         f.childIndex ?? 0,
-        f.status === 'SUCCEEDED' ? f.result.output : { Error: f.result.error, Cause: f.result.cause },
+        f.status === 'SUCCEEDED'
+          ? f.result.output
+          : { Error: f.result.error, Cause: f.result.cause },
       )
     }
-    if (group.isNew) return this.groupFrames(group.id).map((f) => known.get(f.childIndex ?? 0) ?? null)
+    if (group.isNew)
+      return this.groupFrames(group.id).map((f) => known.get(f.childIndex ?? 0) ?? null)
     return store.groupOutputs(this.ctx.trx, group.id, known)
   }
 
@@ -380,7 +438,8 @@ class Decision {
       nextEventId: this.nextEventId,
       ...(this.finish ? { finish: this.finish } : {}),
     })
-    for (const groupId of this.abortedGroups) await store.abortGroupChildren(trx, executionId, groupId)
+    for (const groupId of this.abortedGroups)
+      await store.abortGroupChildren(trx, executionId, groupId)
     if (this.finish) await store.cancelOutstanding(trx, executionId, this.fresh ? [] : null)
     else await store.cancelOutstanding(trx, executionId, this.finishedFrames)
     return this.effects

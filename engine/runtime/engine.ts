@@ -237,7 +237,9 @@ export class Engine {
     exec: executions.LockedExecution,
     events: readonly FrameEvent[],
   ): Promise<DecisionEffects> {
-    const machine = await this.machines.get(exec.revisionId, () => executions.revisionDefinition(trx, exec.revisionId))
+    const machine = await this.machines.get(exec.revisionId, () =>
+      executions.revisionDefinition(trx, exec.revisionId),
+    )
     const execution = await this.context(trx, exec)
     return decide(
       {
@@ -254,7 +256,10 @@ export class Engine {
     )
   }
 
-  private async context(trx: Executor, exec: executions.LockedExecution): Promise<ExecutionContext> {
+  private async context(
+    trx: Executor,
+    exec: executions.LockedExecution,
+  ): Promise<ExecutionContext> {
     const hit = this.contexts.get(exec.id)
     if (hit) return hit
     const input = await executions.executionInput(trx, exec.id)
@@ -319,7 +324,9 @@ export class Engine {
         events.push({
           kind: 'TaskStarted',
           taskId,
-          ...(outcome.kind === 'succeeded' && outcome.workerName ? { workerName: outcome.workerName } : {}),
+          ...(outcome.kind === 'succeeded' && outcome.workerName
+            ? { workerName: outcome.workerName }
+            : {}),
         })
       }
       events.push(outcomeEvent(taskId, outcome))
@@ -332,7 +339,10 @@ export class Engine {
    * Resolves with the final status once the execution has ended. Woken at once when this engine
    * ends it; polls the database otherwise (another engine may end it).
    */
-  async waitForEnd(executionId: string, timeoutMs = 60_000): Promise<string> {
+  async waitForEnd(executionIdOrArn: string, timeoutMs = 60_000): Promise<string> {
+    const executionId = executionIdOrArn.startsWith('arn:')
+      ? await this.executionIdOf(executionIdOrArn)
+      : executionIdOrArn
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const woken = new Promise<void>((resolve) => {
@@ -350,6 +360,20 @@ export class Engine {
       if (Date.now() > deadline) return row.status
       await Promise.race([woken, sleep(this.pollMs)])
     }
+  }
+
+  /** The row id of the execution an ARN names (arn:…:execution:<machine>:<name>). */
+  private async executionIdOf(executionArn: string): Promise<string> {
+    const parts = executionArn.split(':')
+    const row = await this.db.db
+      .selectFrom('executions as e')
+      .innerJoin('state_machines as m', 'm.id', 'e.state_machine_id')
+      .select('e.id')
+      .where('m.name', '=', parts[6] ?? '')
+      .where('e.name', '=', parts[7] ?? '')
+      .executeTakeFirst()
+    if (!row) throw new Error(`execution ${executionArn} does not exist`)
+    return row.id
   }
 
   private async notifyEffects(trx: Executor, effects: DecisionEffects): Promise<void> {
@@ -377,7 +401,8 @@ export class Engine {
         return await this.db.db.transaction().execute(body)
       } catch (err) {
         const code = (err as { code?: string }).code
-        const retry = (code !== undefined && RETRYABLE.has(code)) || err instanceof decisions.FencingError
+        const retry =
+          (code !== undefined && RETRYABLE.has(code)) || err instanceof decisions.FencingError
         if (!retry || attempt >= 5) throw err
         this.log.debug({ err, attempt }, 'decision retried')
       }
@@ -403,12 +428,20 @@ export class Engine {
   }
 
   private async dispatch(task: decisions.PushTask): Promise<void> {
-    const log = this.log.child({ executionId: task.executionId, stateName: task.stateName, taskId: task.id })
+    const log = this.log.child({
+      executionId: task.executionId,
+      stateName: task.stateName,
+      taskId: task.id,
+    })
     let outcome: TaskOutcome
     try {
       outcome = this.options.pushHandler
         ? await this.options.pushHandler(task)
-        : { kind: 'failed', error: 'States.TaskFailed', cause: `No dispatcher is configured for ${task.resource}` }
+        : {
+            kind: 'failed',
+            error: 'States.TaskFailed',
+            cause: `No dispatcher is configured for ${task.resource}`,
+          }
     } catch (err) {
       log.warn({ err }, 'push task handler threw')
       outcome = { kind: 'failed', error: 'States.TaskFailed', cause: (err as Error).message }
@@ -418,7 +451,8 @@ export class Engine {
         leaseOwner: this.engineId,
         dispatchCount: task.dispatchCount,
       })
-      if (result === 'not-open') log.debug('push task result dropped: the attempt is no longer open')
+      if (result === 'not-open')
+        log.debug('push task result dropped: the attempt is no longer open')
     } catch (err) {
       // The lease runs out and another engine dispatches the task again.
       log.error({ err }, 'push task result could not be recorded')
@@ -478,10 +512,22 @@ export class Engine {
         for (const t of timers) {
           if (t.reason === 'TaskTimeout' || t.reason === 'HeartbeatTimeout') {
             const heartbeat = t.reason === 'HeartbeatTimeout'
-            const closed = await work.closeTask(trx, t.taskId as string, { kind: 'timed-out', heartbeat }, {})
+            const closed = await work.closeTask(
+              trx,
+              t.taskId as string,
+              { kind: 'timed-out', heartbeat },
+              {},
+            )
             if (!closed) continue
-            if (closed.wasScheduled) events.push({ frameId: t.frameId, event: { kind: 'TaskStarted', taskId: t.taskId as string } })
-            events.push({ frameId: t.frameId, event: { kind: 'TaskTimedOut', taskId: t.taskId as string, heartbeat } })
+            if (closed.wasScheduled)
+              events.push({
+                frameId: t.frameId,
+                event: { kind: 'TaskStarted', taskId: t.taskId as string },
+              })
+            events.push({
+              frameId: t.frameId,
+              event: { kind: 'TaskTimedOut', taskId: t.taskId as string, heartbeat },
+            })
           } else {
             events.push({ frameId: t.frameId, event: { kind: 'TimerFired', timerId: t.id } })
           }
@@ -501,7 +547,9 @@ export class Engine {
   private async leaseLoop(): Promise<void> {
     while (!this.stopping) {
       try {
-        const tasks = await this.transaction((trx) => work.takeExpiredPushTasks(trx, this.engineId, 50))
+        const tasks = await this.transaction((trx) =>
+          work.takeExpiredPushTasks(trx, this.engineId, 50),
+        )
         for (const task of tasks) this.enqueueDispatch(task)
         if (tasks.length > 0) continue
       } catch (err) {

@@ -9,14 +9,19 @@ export class MachineCache {
 
   constructor(private readonly capacity = 500) {}
 
-  get(revisionId: number, definitionText: () => Promise<string>): Promise<CompiledMachine> | CompiledMachine {
+  get(
+    revisionId: number,
+    definitionText: () => Promise<string>,
+  ): Promise<CompiledMachine> | CompiledMachine {
     const hit = this.entries.get(revisionId)
     if (hit) {
       this.entries.delete(revisionId)
       this.entries.set(revisionId, hit)
       return hit
     }
-    return definitionText().then((text) => this.put(revisionId, compileMachine(JSON.parse(text) as JsonObject)))
+    return definitionText().then((text) =>
+      this.put(revisionId, compileMachine(JSON.parse(text) as JsonObject)),
+    )
   }
 
   put(revisionId: number, machine: CompiledMachine): CompiledMachine {

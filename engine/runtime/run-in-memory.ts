@@ -165,7 +165,8 @@ export async function runInMemory(
       }
       case 'Finish': {
         const slot = slots[slotId] as Slot
-        if (slot.group && slot.index !== undefined) childFinished(slot.group, slotId, slot.index, command)
+        if (slot.group && slot.index !== undefined)
+          childFinished(slot.group, slotId, slot.index, command)
         return
       }
     }

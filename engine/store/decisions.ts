@@ -271,7 +271,13 @@ export async function flush(trx: Executor, w: WriteSet): Promise<void> {
   for (const g of w.groups.filter((x) => !x.isNew && x.dirty)) {
     await trx
       .updateTable('child_groups')
-      .set({ next_index: g.nextIndex, running: g.running, succeeded: g.succeeded, failed: g.failed, done: g.done })
+      .set({
+        next_index: g.nextIndex,
+        running: g.running,
+        succeeded: g.succeeded,
+        failed: g.failed,
+        done: g.done,
+      })
       .where('id', '=', g.id)
       .execute()
   }
@@ -375,7 +381,9 @@ async function updateFrames(trx: Executor, rows: readonly FrameRow[]): Promise<v
     WHERE f.id = v.id AND f.version = v.version
     RETURNING f.id`.execute(trx)
   if (updated.length !== rows.length) {
-    throw new FencingError(`${rows.length - updated.length} frame(s) were changed by another engine`)
+    throw new FencingError(
+      `${rows.length - updated.length} frame(s) were changed by another engine`,
+    )
   }
   for (const f of rows) f.version += 1
 }
@@ -384,7 +392,11 @@ async function updateFrames(trx: Executor, rows: readonly FrameRow[]): Promise<v
  * Stop a group's unfinished children and everything below them: frames become ABORTED, their
  * tasks CANCELLED, their timers deleted.
  */
-export async function abortGroupChildren(trx: Executor, executionId: string, groupId: string): Promise<void> {
+export async function abortGroupChildren(
+  trx: Executor,
+  executionId: string,
+  groupId: string,
+): Promise<void> {
   const { rows } = await sql<{ id: string }>`
     WITH RECURSIVE sub(id) AS (
       SELECT id FROM frames WHERE group_id = ${groupId} AND status IN ('QUEUED', 'RUNNING')
@@ -394,7 +406,11 @@ export async function abortGroupChildren(trx: Executor, executionId: string, gro
     ) SELECT id FROM sub`.execute(trx)
   const ids = rows.map((r) => r.id)
   if (ids.length === 0) return
-  await trx.updateTable('frames').set({ status: 'ABORTED', version: sql`version + 1` }).where('id', 'in', ids).execute()
+  await trx
+    .updateTable('frames')
+    .set({ status: 'ABORTED', version: sql`version + 1` })
+    .where('id', 'in', ids)
+    .execute()
   await trx
     .updateTable('tasks')
     .set({ status: 'CANCELLED', finished_at: sql`clock_timestamp()` })
@@ -402,14 +418,22 @@ export async function abortGroupChildren(trx: Executor, executionId: string, gro
     .where('frame_id', 'in', ids)
     .where('status', 'in', ['SCHEDULED', 'STARTED'])
     .execute()
-  await trx.deleteFrom('timers').where('execution_id', '=', executionId).where('frame_id', 'in', ids).execute()
+  await trx
+    .deleteFrom('timers')
+    .where('execution_id', '=', executionId)
+    .where('frame_id', 'in', ids)
+    .execute()
 }
 
 /**
  * Void what a finished frame (or, with frameId null, a finished execution) still waits for:
  * its open tasks are CANCELLED (a late answer is then refused) and its timers deleted.
  */
-export async function cancelOutstanding(trx: Executor, executionId: string, frameIds: readonly string[] | null): Promise<void> {
+export async function cancelOutstanding(
+  trx: Executor,
+  executionId: string,
+  frameIds: readonly string[] | null,
+): Promise<void> {
   let tasks = trx
     .updateTable('tasks')
     .set({ status: 'CANCELLED', finished_at: sql`clock_timestamp()` })

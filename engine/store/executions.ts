@@ -27,6 +27,7 @@ export async function lockExecution(
   const row = await trx
     .selectFrom('executions as e')
     .innerJoin('state_machines as m', 'm.id', 'e.state_machine_id')
+    .innerJoin('state_machine_revisions as r', 'r.id', 'e.revision_id')
     .select([
       'e.id',
       'e.name',
@@ -35,7 +36,7 @@ export async function lockExecution(
       'e.revision_id',
       'e.started_at',
       'm.name as machine_name',
-      'm.role_arn',
+      'r.role_arn',
       sql<number>`(extract(epoch from clock_timestamp()) * 1000)::float8`.as('now'),
     ])
     .where('e.id', '=', id)

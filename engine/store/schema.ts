@@ -98,6 +98,7 @@ export interface StateMachineRevisionsTable {
   revision: number
   definition: string
   definition_hash: string
+  role_arn: string
   created_at: TimestampWithDefault
 }
 

@@ -3,14 +3,13 @@ import { AslError, type AslFailure } from '../errors.js'
 import { NOT_TRUNCATED, payloadText } from '../history.js'
 import { jsonByteSize, type JsonObject, type JsonValue } from '../json.js'
 import type { TaskResource } from '../resources.js'
-import type { Run, Transition } from '../run.js'
+import { MAX_PAYLOAD_BYTES, type Run, type Transition } from '../run.js'
 
-/** AWS's payload limit for a task result and any state's input or output: 256 KiB. */
-export const MAX_PAYLOAD_BYTES = 262_144
 
 /**
- * Task: evaluate InputPath and Parameters, then hand the work to the runtime with a ScheduleTask
- * command and suspend. The result comes back as TaskSucceeded/TaskFailed/TaskTimedOut.
+ * Task: evaluate InputPath and Parameters (JSONata: Arguments, reading `$states.input` and
+ * `$states.context`), then hand the work to the runtime with a ScheduleTask command and suspend.
+ * The result comes back as TaskSucceeded/TaskFailed/TaskTimedOut.
  *
  * AWS: "Task workflow state"; history: LambdaFunction* for Lambda ARNs, Activity* for
  * activities, Task* for service integrations.
@@ -22,12 +21,21 @@ export function runTask(run: Run, state: TaskState, input: JsonValue): Transitio
       state.resource.kind === 'activity' ||
       (state.resource.kind === 'service' && state.resource.pattern === 'wait-for-task-token')
     const taskToken = byToken ? run.env.newTaskToken() : undefined
-    const parameters = state.parameters
-      ? run.template(state.parameters, effective, taskToken !== undefined ? { taskToken } : undefined)
-      : effective
-    const timeoutSeconds = state.timeout && positive(run.numberFrom(state.timeout, effective), 'TimeoutSeconds')
+    const extra = taskToken !== undefined ? { taskToken } : undefined
+    let parameters: JsonValue = effective
+    if (state.arguments)
+      parameters = run.jsonata(state.arguments, run.jsonataBindings(input, extra))
+    else if (state.parameters) parameters = run.template(state.parameters, effective, extra)
+    const timeoutSeconds =
+      state.timeout && positive(run.numberFrom(state.timeout, effective), 'TimeoutSeconds')
     const heartbeatSeconds =
       state.heartbeat && positive(run.numberFrom(state.heartbeat, effective), 'HeartbeatSeconds')
+    if (parameters !== effective && jsonByteSize(parameters) > MAX_PAYLOAD_BYTES) {
+      throw new AslError(
+        'States.DataLimitExceeded',
+        `The state/task '${state.name}' was given an input with a size exceeding the maximum number of bytes service limit.`,
+      )
+    }
     const taskId = run.env.uuid()
     emitScheduled(run, state.resource, parameters, timeoutSeconds, heartbeatSeconds)
     run.command({
@@ -53,7 +61,10 @@ export function dataLimitCause(resource: TaskResource): string {
 
 function positive(value: number, field: string): number {
   if (value <= 0) {
-    throw new AslError('States.Runtime', `The ${field} value must be a positive integer, but was ${value}`)
+    throw new AslError(
+      'States.Runtime',
+      `The ${field} value must be a positive integer, but was ${value}`,
+    )
   }
   return value
 }
@@ -72,7 +83,7 @@ export function onTaskSucceeded(run: Run, state: TaskState, output: JsonValue): 
     return run.failState(state, failure)
   }
   emitSucceeded(run, state.resource, output)
-  return run.guard(state, () => run.exit(state, run.shapeResult(state, output)))
+  return run.guard(state, () => run.finishWithResult(state, output))
 }
 
 export function onTaskFailed(run: Run, state: TaskState, failure: AslFailure): Transition {
@@ -81,7 +92,12 @@ export function onTaskFailed(run: Run, state: TaskState, failure: AslFailure): T
   return run.failState(state, failure)
 }
 
-export function onTaskTimedOut(run: Run, state: TaskState, heartbeat: boolean, cause?: string): Transition {
+export function onTaskTimedOut(
+  run: Run,
+  state: TaskState,
+  heartbeat: boolean,
+  cause?: string,
+): Transition {
   ensureStarted(run, state)
   const failure: AslFailure = {
     error: heartbeat ? 'States.HeartbeatTimeout' : 'States.Timeout',
@@ -107,7 +123,11 @@ function prefix(resource: TaskResource): 'LambdaFunction' | 'Activity' | 'Task' 
 function serviceFields(run: Run, resource: TaskResource): JsonObject {
   if (resource.kind !== 'service') return { resourceType: 'unknown', resource: resource.arn }
   const suffix =
-    resource.pattern === 'wait-for-task-token' ? '.waitForTaskToken' : resource.pattern === 'sync' ? '.sync' : ''
+    resource.pattern === 'wait-for-task-token'
+      ? '.waitForTaskToken'
+      : resource.pattern === 'sync'
+        ? '.sync'
+        : ''
   return { resourceType: resource.service, resource: resource.action + suffix }
 }
 
@@ -144,7 +164,11 @@ function emitStarted(run: Run, resource: TaskResource, workerName?: string): voi
   const p = prefix(resource)
   if (p === 'Task') run.emit('TaskStarted', 'taskStartedEventDetails', serviceFields(run, resource))
   else if (p === 'Activity') {
-    run.emit('ActivityStarted', 'activityStartedEventDetails', workerName !== undefined ? { workerName } : {})
+    run.emit(
+      'ActivityStarted',
+      'activityStartedEventDetails',
+      workerName !== undefined ? { workerName } : {},
+    )
   } else run.emit('LambdaFunctionStarted')
 }
 
@@ -157,7 +181,12 @@ function emitSucceeded(run: Run, resource: TaskResource, output: JsonValue): voi
   })
 }
 
-function emitFailed(run: Run, resource: TaskResource, what: 'Failed' | 'TimedOut', failure: AslFailure): void {
+function emitFailed(
+  run: Run,
+  resource: TaskResource,
+  what: 'Failed' | 'TimedOut',
+  failure: AslFailure,
+): void {
   const p = prefix(resource)
   const details: JsonObject = p === 'Task' ? serviceFields(run, resource) : {}
   if (failure.error !== undefined) details['error'] = failure.error

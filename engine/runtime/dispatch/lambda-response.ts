@@ -38,9 +38,13 @@ export function lambdaOutcome(
       cause: `The function returned a body that is not JSON (HTTP ${response.status})`,
     }
   }
-  const isError = response.status >= 300 || (isObject(payload) && typeof payload['errorType'] === 'string')
+  const isError =
+    response.status >= 300 || (isObject(payload) && typeof payload['errorType'] === 'string')
   if (isError) {
-    const errorType = isObject(payload) && typeof payload['errorType'] === 'string' ? payload['errorType'] : undefined
+    const errorType =
+      isObject(payload) && typeof payload['errorType'] === 'string'
+        ? payload['errorType']
+        : undefined
     return {
       kind: 'failed',
       error: errorType ?? `Lambda.Http${response.status}`,
@@ -48,7 +52,10 @@ export function lambdaOutcome(
     }
   }
   if (resource.kind !== 'service') return { kind: 'succeeded', output: payload }
-  return { kind: 'succeeded', output: invokeResponse(payload, response, request?.logType === 'Tail') }
+  return {
+    kind: 'succeeded',
+    output: invokeResponse(payload, response, request?.logType === 'Tail'),
+  }
 }
 
 /** What the lambda:invoke integration sends: FunctionName (a name or an ARN), Payload, LogType. */
@@ -64,7 +71,7 @@ export interface InvokeRequest {
  */
 export function invokeRequest(parameters: JsonValue): InvokeRequest {
   const p = isObject(parameters) ? parameters : {}
-  const name = String(p['FunctionName'] ?? '')
+  const name = typeof p['FunctionName'] === 'string' ? p['FunctionName'] : ''
   const functionName = name.startsWith('arn:') ? (name.split(':')[6] ?? name) : name
   let event: JsonValue = p['Payload'] ?? {}
   if (typeof event === 'string') {
@@ -85,7 +92,9 @@ function invokeResponse(payload: JsonValue, response: FunctionResponse, tail: bo
   const date = new Date().toUTCString()
   // LogType Tail: Lambda returns the last 4 KB of the function's log, base64-encoded. A function
   // endpoint has no such log, so millrace reports the request it made.
-  const log = Buffer.from(`START RequestId: ${requestId}\nEND RequestId: ${requestId}\n`).toString('base64')
+  const log = Buffer.from(`START RequestId: ${requestId}\nEND RequestId: ${requestId}\n`).toString(
+    'base64',
+  )
   return {
     ExecutedVersion: '$LATEST',
     ...(tail ? { LogResult: log } : {}),

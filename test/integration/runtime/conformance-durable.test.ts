@@ -7,9 +7,15 @@ import {
   type JsonValue,
 } from '../../../engine/asl/index.js'
 import { Engine } from '../../../engine/runtime/engine.js'
+import * as service from '../../../engine/service/index.js'
 import { runInMemory } from '../../../engine/runtime/run-in-memory.js'
 import type { Backend } from '../../../engine/store/index.js'
-import { compareCase, loadCases, needsJsonata, type ConformanceCase } from '../../conformance/cases.js'
+import {
+  compareCase,
+  loadCases,
+  needsJsonata,
+  type ConformanceCase,
+} from '../../conformance/cases.js'
 import { standInHandler } from '../../conformance/stand-ins.js'
 import { describeEachBackend, openTestDatabase, type TestDatabase } from '../../helpers/database.js'
 
@@ -76,37 +82,30 @@ describeEachBackend('conformance through the durable engine', (backend: Backend)
 
   let n = 0
   for (const c of cases) {
-    it(`${c.category} ${c.id}`, async (ctx) => {
+    it(`${c.category} ${c.id}`, async (t) => {
       if (c.activity || !(await passesInMemory(c))) {
-        ctx.skip()
+        t.skip()
         return
       }
       current = c
       const db = test.database.db
-      const name = `m${n++}`
-      const definition = JSON.stringify(c.definition)
-      const sm = await db
-        .insertInto('state_machines')
-        .values({ name, role_arn: 'arn:aws:iam::000000000000:role/test' })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      const rev = await db
-        .insertInto('state_machine_revisions')
-        .values({ state_machine_id: sm.id, revision: 1, definition, definition_hash: '' })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      const started = await engine.startExecution({
-        stateMachineId: sm.id,
-        stateMachineName: name,
-        roleArn: 'arn:aws:iam::000000000000:role/test',
-        revisionId: rev.id,
-        definition,
-        name: 'e',
-        input: c.input as JsonValue,
+      const ctx = { engine, database: test.database }
+      const { stateMachineArn } = await service.createStateMachine(ctx, {
+        name: `m${n++}`,
+        definition: JSON.stringify(c.definition),
       })
-      expect(started).toBeDefined()
-      const id = started?.id as string
-      const status = await engine.waitForEnd(id, 30_000)
+      const { executionArn } = await service.startExecution(ctx, {
+        stateMachineArn,
+        name: 'e',
+        input: JSON.stringify(c.input),
+      })
+      const status = await engine.waitForEnd(executionArn, 30_000)
+      const { id } = await db
+        .selectFrom('executions')
+        .innerJoin('state_machines', 'state_machines.id', 'executions.state_machine_id')
+        .select('executions.id')
+        .where('state_machines.name', '=', executionArn.split(':')[6] ?? '')
+        .executeTakeFirstOrThrow()
       const row = await db
         .selectFrom('executions')
         .select(['status', 'output', 'error', 'cause'])

@@ -735,7 +735,7 @@ describe('Task', () => {
   // AWS's quota: a state's input (after Parameters) and output are at most 256 KiB, else
   // States.DataLimitExceeded ("Handling errors in Step Functions workflows", States.DataLimitExceeded).
   // The interpreter checks only task results so far: see the report of the tests that added these.
-  it.fails('Pass: an output over 256 KiB fails with States.DataLimitExceeded', () => {
+  it('Pass: an output over 256 KiB fails with States.DataLimitExceeded', () => {
     const h = new Harness(
       single({ Type: 'Pass', Parameters: { 'a.$': '$.s', 'b.$': '$.s' }, End: true }),
     )
@@ -743,22 +743,19 @@ describe('Task', () => {
     expect(step.frame).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' })
   })
 
-  it.fails(
-    'Task: Parameters over 256 KiB fail with States.DataLimitExceeded before scheduling',
-    () => {
-      const h = new Harness(
-        single({
-          Type: 'Task',
-          Resource: LAMBDA_ARN,
-          Parameters: { 'a.$': '$.s', 'b.$': '$.s' },
-          End: true,
-        }),
-      )
-      const step = h.start({ s: 'x'.repeat(150_000) })
-      expect(step.commands.map((c) => c.kind)).toEqual(['Finish'])
-      expect(step.frame).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' })
-    },
-  )
+  it('Task: Parameters over 256 KiB fail with States.DataLimitExceeded before scheduling', () => {
+    const h = new Harness(
+      single({
+        Type: 'Task',
+        Resource: LAMBDA_ARN,
+        Parameters: { 'a.$': '$.s', 'b.$': '$.s' },
+        End: true,
+      }),
+    )
+    const step = h.start({ s: 'x'.repeat(150_000) })
+    expect(step.commands.map((c) => c.kind)).toEqual(['Finish'])
+    expect(step.frame).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' })
+  })
 
   it('Task: events after the execution ended change nothing', () => {
     const { h } = taskHarness(KINDS[0] as ResourceKind)
