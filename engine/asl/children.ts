@@ -29,9 +29,11 @@ export function judgeChildren(
   if (failed > 0) {
     const tolerant =
       policy.stateType === 'Map' &&
-      (policy.toleratedFailureCount !== undefined || policy.toleratedFailurePercentage !== undefined)
+      (policy.toleratedFailureCount !== undefined ||
+        policy.toleratedFailurePercentage !== undefined)
     if (!tolerant) return { kind: 'failed', failure: lastFailure ?? {} }
-    const byCount = policy.toleratedFailureCount !== undefined && failed > policy.toleratedFailureCount
+    const byCount =
+      policy.toleratedFailureCount !== undefined && failed > policy.toleratedFailureCount
     const byPercent =
       policy.toleratedFailurePercentage !== undefined &&
       (failed / policy.total) * 100 > policy.toleratedFailurePercentage

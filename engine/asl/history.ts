@@ -61,13 +61,27 @@ const PAYLOAD_FIELDS = new Set(['input', 'output', 'parameters'])
 export function toAwsHistoryEvent(event: HistoryEvent): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {}
   for (const [key, value] of Object.entries(event)) {
-    if (key.endsWith('EventDetails') && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    if (
+      key.endsWith('EventDetails') &&
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value)
+    ) {
       const details: Record<string, JsonValue> = {}
       for (const [k, v] of Object.entries(value)) {
-        details[k] = PAYLOAD_FIELDS.has(k) ? JSON.stringify(v) : v
+        if (PAYLOAD_FIELDS.has(k)) details[k] = JSON.stringify(v)
+        else details[k] = k === 'assignedVariables' ? assignedText(v) : v
       }
       out[key] = details
     } else out[key] = value
   }
+  return out
+}
+
+/** AWS lists each assigned variable's value as JSON text: `{"x": "42", "s": "\"a\""}`. */
+function assignedText(value: JsonValue): JsonValue {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  const out: Record<string, JsonValue> = {}
+  for (const [name, v] of Object.entries(value)) out[name] = JSON.stringify(v)
   return out
 }

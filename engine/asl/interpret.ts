@@ -8,7 +8,13 @@ import { onMapFailed, onMapSucceeded, runMap } from './states/map.js'
 import { onParallelFailed, onParallelSucceeded, runParallel } from './states/parallel.js'
 import { runPass } from './states/pass.js'
 import { runSucceed } from './states/succeed.js'
-import { onTaskFailed, onTaskStarted, onTaskSucceeded, onTaskTimedOut, runTask } from './states/task.js'
+import {
+  onTaskFailed,
+  onTaskStarted,
+  onTaskSucceeded,
+  onTaskTimedOut,
+  runTask,
+} from './states/task.js'
 import { resumeWait, runWait } from './states/wait.js'
 import type { Frame, InterpreterEnv, InterpreterEvent, Step } from './types.js'
 
@@ -148,8 +154,10 @@ function resume(run: Run, event: Exclude<InterpreterEvent, { kind: 'Start' }>): 
     case 'TaskSucceeded':
     case 'TaskFailed':
     case 'TaskTimedOut': {
-      if (waiting.kind !== 'task' || waiting.taskId !== event.taskId || state.type !== 'Task') return null
-      if (event.kind === 'TaskStarted') return waiting.started ? null : onTaskStarted(run, state, event.workerName)
+      if (waiting.kind !== 'task' || waiting.taskId !== event.taskId || state.type !== 'Task')
+        return null
+      if (event.kind === 'TaskStarted')
+        return waiting.started ? null : onTaskStarted(run, state, event.workerName)
       if (event.kind === 'TaskSucceeded') return onTaskSucceeded(run, state, event.output)
       if (event.kind === 'TaskFailed') {
         return onTaskFailed(run, state, {
@@ -169,8 +177,12 @@ function resume(run: Run, event: Exclude<InterpreterEvent, { kind: 'Start' }>): 
     case 'ChildrenFailed': {
       if (waiting.kind !== 'children' || waiting.childrenId !== event.childrenId) return null
       const failure = {
-        ...(event.kind === 'ChildrenFailed' && event.error !== undefined ? { error: event.error } : {}),
-        ...(event.kind === 'ChildrenFailed' && event.cause !== undefined ? { cause: event.cause } : {}),
+        ...(event.kind === 'ChildrenFailed' && event.error !== undefined
+          ? { error: event.error }
+          : {}),
+        ...(event.kind === 'ChildrenFailed' && event.cause !== undefined
+          ? { cause: event.cause }
+          : {}),
       }
       if (state.type === 'Map') {
         return event.kind === 'ChildrenSucceeded'

@@ -19,9 +19,11 @@ export type TaskResource =
     }
   | { readonly kind: 'unknown'; readonly arn: string }
 
-const LAMBDA_FUNCTION = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/
+const LAMBDA_FUNCTION =
+  /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/
 const ACTIVITY = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:([A-Za-z0-9_-]{1,80})$/
-const SERVICE = /^arn:aws[a-z-]*:states:::([a-z0-9-]+):([A-Za-z0-9_:-]+?)(\.sync(?::2)?|\.waitForTaskToken)?$/
+const SERVICE =
+  /^arn:aws[a-z-]*:states:::([a-z0-9-]+):([A-Za-z0-9_:-]+?)(\.sync(?::2)?|\.waitForTaskToken)?$/
 
 export function parseResource(arn: string): TaskResource {
   let m = LAMBDA_FUNCTION.exec(arn)

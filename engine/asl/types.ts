@@ -48,7 +48,20 @@ export interface Frame {
   readonly output?: JsonValue
   readonly error?: string
   readonly cause?: string
+  /**
+   * Workflow variables this frame's states assigned (its own scope). Parallel branches and Map
+   * iterations each have their own; what they assign never reaches the parent.
+   */
+  readonly variables?: Variables
+  /**
+   * Variables of the enclosing scopes, as they were when the Parallel or Map state started its
+   * children: readable here, never written. Absent for the top-level frame.
+   */
+  readonly outerVariables?: Variables
 }
+
+/** Workflow variables by name (without `$`). AWS: "Passing data between states with variables". */
+export type Variables = Readonly<Record<string, JsonValue>>
 
 export type InterpreterEvent =
   | {
@@ -58,6 +71,8 @@ export type InterpreterEvent =
       readonly origin?: FrameOrigin
       /** The event the first event of a child frame follows (its parent's …StateStarted). */
       readonly previousEventId?: number
+      /** A child frame's read-only view of the enclosing scopes' variables (ChildSpec.variables). */
+      readonly variables?: Variables
     }
   | { readonly kind: 'TaskStarted'; readonly taskId: string; readonly workerName?: string }
   | { readonly kind: 'TaskSucceeded'; readonly taskId: string; readonly output: JsonValue }
@@ -91,6 +106,11 @@ export interface ChildSpec {
   readonly scope: string
   readonly input: JsonValue
   readonly origin: FrameOrigin
+  /**
+   * The variables the child may read (every enclosing scope's, merged), present when there are
+   * any. The runtime passes them on in the child's Start event and keeps them with the child.
+   */
+  readonly variables?: Variables
 }
 
 export type Command =

@@ -70,15 +70,26 @@ export async function decide(
   return d.flush()
 }
 
-/** A new execution (its row just inserted): create its top-level frame and run it. */
-export async function startExecution(
-  ctx: DecisionContext,
-  input: JsonValue,
-): Promise<DecisionEffects> {
+/** What a new execution's first decision made, before anything is written. */
+export interface StartPlan {
+  readonly writeSet: store.WriteSet
+  readonly effects: DecisionEffects
+  /** Work that must be voided after the writes (a Parallel that failed at once). */
+  readonly needsCleanup: boolean
+  /** Write the plan in the caller's transaction (the path for plans that need cleanup). */
+  write(trx: Executor): Promise<void>
+}
+
+/**
+ * Run a new execution's first decision: create its top-level frame and run it to its first
+ * suspension or its end. Nothing is read: every row it touches is new, so the caller can write
+ * the result in one statement (store.insertStartedExecution).
+ */
+export async function planStart(ctx: DecisionContext, input: JsonValue): Promise<StartPlan> {
   const d = new Decision(ctx, 1, true)
   const root = d.newFrame(null, null, null)
   await d.apply(root.id, { kind: 'Start', scope: '', input })
-  return d.flush()
+  return d.plan()
 }
 
 class Decision {
@@ -326,6 +337,7 @@ class Decision {
         input: spec.input,
         origin: spec.origin,
         previousEventId: group.previousEventId,
+        ...(spec.variables !== undefined ? { variables: spec.variables } : {}),
       })
     }
   }
@@ -426,10 +438,9 @@ class Decision {
     return store.groupOutputs(this.ctx.trx, group.id, known)
   }
 
-  async flush(): Promise<DecisionEffects> {
-    const { trx, executionId } = this.ctx
-    await store.flush(trx, {
-      executionId,
+  private writeSet(): store.WriteSet {
+    return {
+      executionId: this.ctx.executionId,
       frames: [...this.frames.values()],
       groups: [...this.groups.values()],
       history: this.history,
@@ -437,11 +448,33 @@ class Decision {
       timers: this.timers,
       nextEventId: this.nextEventId,
       ...(this.finish ? { finish: this.finish } : {}),
-    })
-    for (const groupId of this.abortedGroups)
+    }
+  }
+
+  plan(): StartPlan {
+    return {
+      writeSet: this.writeSet(),
+      effects: this.effects,
+      needsCleanup: this.abortedGroups.length > 0,
+      write: async (trx) => {
+        await store.flush(trx, this.writeSet())
+        await this.cleanUp(trx)
+      },
+    }
+  }
+
+  async flush(): Promise<DecisionEffects> {
+    await store.flush(this.ctx.trx, this.writeSet())
+    await this.cleanUp(this.ctx.trx)
+    return this.effects
+  }
+
+  private async cleanUp(trx: Executor): Promise<void> {
+    const { executionId } = this.ctx
+    for (const groupId of this.abortedGroups) {
       await store.abortGroupChildren(trx, executionId, groupId)
+    }
     if (this.finish) await store.cancelOutstanding(trx, executionId, this.fresh ? [] : null)
     else await store.cancelOutstanding(trx, executionId, this.finishedFrames)
-    return this.effects
   }
 }

@@ -5,7 +5,7 @@ import type { Database, Executor } from '../store/index.js'
 import * as decisions from '../store/decisions.js'
 import * as executions from '../store/executions.js'
 import * as work from '../store/work.js'
-import { decide, startExecution, type DecisionEffects, type FrameEvent } from './decide.js'
+import { decide, planStart, type DecisionEffects, type FrameEvent } from './decide.js'
 import { MachineCache } from './machine-cache.js'
 import type { TaskOutcome } from './run-in-memory.js'
 
@@ -72,6 +72,8 @@ export class Engine {
   private readonly finishedWaiters = new Map<string, (() => void)[]>()
   /** Per execution: the decision in progress in this process and the calls waiting for it. */
   private readonly lanes = new Map<string, Lane>()
+  private clockOffset: number | undefined
+  private clockMeasuredAt = 0
 
   constructor(private readonly options: EngineOptions) {
     this.db = options.database
@@ -143,46 +145,86 @@ export class Engine {
     definition: string
     name: string
     input: JsonValue
-  }): Promise<{ id: string; startedAt: Date } | undefined> {
+  }): Promise<{ id: string; startedAt: Date; status: string } | undefined> {
     const machine = await this.machines.get(args.revisionId, () => Promise.resolve(args.definition))
-    const result = await this.transaction(async (trx) => {
-      const inserted = await executions.insertExecution(trx, {
-        stateMachineId: args.stateMachineId,
-        revisionId: args.revisionId,
-        name: args.name,
-        input: args.input,
+    const id = randomUUID()
+    const now = await this.databaseNow()
+    const startedAt = new Date(now)
+    const execution: ExecutionContext = {
+      id: this.executionArn(args.stateMachineName, args.name),
+      name: args.name,
+      input: args.input,
+      roleArn: args.roleArn,
+      startTime: startedAt.toISOString(),
+      redriveCount: 0,
+      stateMachineId: this.stateMachineArn(args.stateMachineName),
+      stateMachineName: args.stateMachineName,
+      region: this.region,
+    }
+    const plan = await planStart(
+      {
+        trx: this.db.db,
+        machine,
+        execution,
+        executionId: id,
+        now,
+        timeScale: this.timeScale,
+        engineId: this.engineId,
+      },
+      args.input,
+    )
+    const row = {
+      id,
+      stateMachineId: args.stateMachineId,
+      revisionId: args.revisionId,
+      name: args.name,
+      input: args.input,
+      startedAt,
+    }
+    let inserted: boolean
+    if (!plan.needsCleanup) {
+      // The common case: one statement, one round trip, one commit.
+      inserted = await decisions.insertStartedExecution(this.db.db, row, plan.writeSet)
+      if (inserted) await this.notifyEffects(this.db.db, plan.effects)
+    } else {
+      inserted = await this.transaction(async (trx) => {
+        if (
+          !(await decisions.insertStartedExecution(trx, row, {
+            ...plan.writeSet,
+            frames: [],
+            groups: [],
+            history: [],
+            tasks: [],
+            timers: [],
+          }))
+        ) {
+          return false
+        }
+        await plan.write(trx)
+        await this.notifyEffects(trx, plan.effects)
+        return true
       })
-      if (!inserted) return undefined
-      const execution: ExecutionContext = {
-        id: this.executionArn(args.stateMachineName, args.name),
-        name: args.name,
-        input: args.input,
-        roleArn: args.roleArn,
-        startTime: inserted.startedAt.toISOString(),
-        redriveCount: 0,
-        stateMachineId: this.stateMachineArn(args.stateMachineName),
-        stateMachineName: args.stateMachineName,
-        region: this.region,
-      }
-      this.rememberContext(inserted.id, execution)
-      const effects = await startExecution(
-        {
-          trx,
-          machine,
-          execution,
-          executionId: inserted.id,
-          now: inserted.now,
-          timeScale: this.timeScale,
-          engineId: this.engineId,
-        },
-        args.input,
-      )
-      await this.notifyEffects(trx, effects)
-      return { inserted, effects }
-    })
-    if (!result) return undefined
-    this.afterCommit(result.inserted.id, result.effects)
-    return { id: result.inserted.id, startedAt: result.inserted.startedAt }
+    }
+    if (!inserted) return undefined
+    if (!plan.effects.finished) this.rememberContext(id, execution)
+    this.afterCommit(id, plan.effects)
+    return { id, startedAt, status: plan.writeSet.finish?.status ?? 'RUNNING' }
+  }
+
+  /**
+   * The database clock (ms), estimated from this process's clock and an offset measured against
+   * clock_timestamp() (the midpoint of a round trip), refreshed every 30 s. Engines with skewed
+   * clocks thus agree on deadlines within a round trip.
+   */
+  private async databaseNow(): Promise<number> {
+    if (this.clockOffset === undefined || Date.now() - this.clockMeasuredAt > 30_000) {
+      const before = Date.now()
+      const db = await executions.databaseNow(this.db.db)
+      const after = Date.now()
+      this.clockOffset = db - (before + after) / 2
+      this.clockMeasuredAt = after
+    }
+    return Math.round(Date.now() + this.clockOffset)
   }
 
   /**
@@ -207,6 +249,7 @@ export class Engine {
     lane.running = true
     while (lane.pending.length > 0) {
       const batch = lane.pending.splice(0, 200)
+      let decided = 0
       try {
         const results = await this.transaction(async (trx) => {
           const exec = await executions.lockExecution(trx, executionId)
@@ -219,8 +262,10 @@ export class Engine {
           }
           const effects = await this.decideLocked(trx, exec, events)
           await this.notifyEffects(trx, effects)
+          decided = events.length
           return answers.map((a) => (a === null ? null : effects))
         })
+        if (decided > 0) this.logDecision(executionId, 'events', decided)
         const effects = results.find((r) => r !== null)
         if (effects) this.afterCommit(executionId, effects)
         batch.forEach((item, i) => item.resolve(results[i] ?? null))
@@ -383,6 +428,11 @@ export class Engine {
     }
   }
 
+  /** One debug line per committed decision: which engine applied how many events, and why. */
+  private logDecision(executionId: string, cause: 'timers' | 'events', events: number): void {
+    this.log.debug({ engineId: this.engineId, executionId, cause, events }, 'decision committed')
+  }
+
   private afterCommit(executionId: string, effects: DecisionEffects): void {
     for (const task of effects.pushTasks) this.enqueueDispatch(task)
     if (effects.finished) {
@@ -495,7 +545,7 @@ export class Engine {
   private async fireDueTimers(): Promise<number> {
     const { claimed, decided } = await this.transaction(async (trx) => {
       const due = await work.claimDueTimers(trx, 100)
-      const decided: [string, DecisionEffects][] = []
+      const decided: [string, DecisionEffects, number][] = []
       if (due.length === 0) return { claimed: 0, decided }
       const groups = new Map<string, work.DueTimer[]>()
       for (const t of due) groups.set(t.executionId, [...(groups.get(t.executionId) ?? []), t])
@@ -535,11 +585,14 @@ export class Engine {
         if (events.length === 0) continue
         const effects = await this.decideLocked(trx, exec, events)
         await this.notifyEffects(trx, effects)
-        decided.push([executionId, effects])
+        decided.push([executionId, effects, events.length])
       }
       return { claimed: due.length, decided }
     })
-    for (const [executionId, effects] of decided) this.afterCommit(executionId, effects)
+    for (const [executionId, effects, events] of decided) {
+      this.logDecision(executionId, 'timers', events)
+      this.afterCommit(executionId, effects)
+    }
     return claimed
   }
 

@@ -470,3 +470,151 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
   return out
 }
+
+/** A new execution's row, written together with everything its first decision made. */
+export interface NewExecution {
+  readonly id: string
+  readonly stateMachineId: number
+  readonly revisionId: number
+  readonly name: string
+  readonly input: JsonValue
+  readonly startedAt: Date
+}
+
+/**
+ * Insert a new execution and everything its first decision made in ONE statement (data-modifying
+ * CTEs, rows passed as jsonb arrays), so starting an execution that runs to its end or to its
+ * first suspension costs one round trip and one commit. Answers false, writing nothing, when the
+ * machine already has an execution of that name.
+ */
+export async function insertStartedExecution(
+  db: Executor,
+  e: NewExecution,
+  w: WriteSet,
+): Promise<boolean> {
+  const f = w.finish
+  const frames = w.frames.map((r) => ({
+    id: r.id,
+    group_id: r.groupId,
+    child_index: r.childIndex,
+    status: r.status,
+    input: jsonText(r.input),
+    snapshot: jsonText(r.snapshot as JsonValue | null),
+    output: r.result ? JSON.stringify(r.result.output) : null,
+    error: r.result?.error ?? null,
+    cause: r.result?.cause ?? null,
+  }))
+  const groups = w.groups.map((g) => ({
+    id: g.id,
+    parent_frame_id: g.parentFrameId,
+    children_id: g.childrenId,
+    state_type: g.stateType,
+    total: g.total,
+    max_concurrency: g.maxConcurrency,
+    tolerated_failure_count: g.toleratedFailureCount,
+    tolerated_failure_percentage: g.toleratedFailurePercentage,
+    previous_event_id: g.previousEventId,
+    next_index: g.nextIndex,
+    running: g.running,
+    succeeded: g.succeeded,
+    failed: g.failed,
+    done: g.done,
+  }))
+  const history = w.history.map((h) => ({
+    event_id: h.id,
+    previous_event_id: h.previousEventId,
+    type: h.type,
+    occurred_at: new Date(h.timestamp).toISOString(),
+    details: detailsObject(h),
+  }))
+  const tasks = w.tasks.map((t) => ({
+    id: t.id,
+    frame_id: t.frameId,
+    state_name: t.stateName,
+    attempt: t.attempt,
+    kind: t.kind,
+    resource: t.resource,
+    activity_name: t.activityName,
+    input: JSON.stringify(t.input),
+    token_hash: t.tokenHash,
+    timeout_seconds: t.timeoutSeconds,
+    heartbeat_seconds: t.heartbeatSeconds,
+    lease_owner: t.leaseOwner,
+    lease_until: t.leaseUntil?.toISOString() ?? null,
+    dispatch_count: t.kind === 'activity' ? 0 : 1,
+  }))
+  const timers = w.timers.map((t) => ({
+    id: t.id,
+    frame_id: t.frameId,
+    task_id: t.taskId,
+    reason: t.reason,
+    fire_at: t.fireAt.toISOString(),
+  }))
+  const json = (rows: unknown[]) => JSON.stringify(rows)
+  const { rows } = await sql<{ id: string }>`
+    WITH e AS (
+      INSERT INTO executions (id, state_machine_id, revision_id, name, status, input, output, error,
+        cause, next_event_id, started_at, stopped_at)
+      VALUES (${e.id}::uuid, ${e.stateMachineId}, ${e.revisionId}, ${e.name}, ${f?.status ?? 'RUNNING'},
+        ${toJsonb(e.input)}::jsonb, ${f?.output === undefined ? null : toJsonb(f.output)}::jsonb,
+        ${f?.error ?? null}::text, ${f?.cause ?? null}::text, ${w.nextEventId}::int,
+        ${e.startedAt.toISOString()}::timestamptz, ${f ? f.stoppedAt.toISOString() : null}::timestamptz)
+      ON CONFLICT (state_machine_id, name) DO NOTHING
+      RETURNING id
+    ), f AS (
+      INSERT INTO frames (id, execution_id, group_id, child_index, status, input, snapshot, output, error, cause)
+      SELECT r.id, e.id, r.group_id, r.child_index, r.status, r.input::jsonb, r.snapshot::jsonb,
+        r.output::jsonb, r.error, r.cause
+      FROM e, jsonb_to_recordset(${json(frames)}::jsonb) AS r(id uuid, group_id uuid, child_index int,
+        status text, input text, snapshot text, output text, error text, cause text)
+    ), g AS (
+      INSERT INTO child_groups (id, execution_id, parent_frame_id, children_id, state_type, total,
+        max_concurrency, tolerated_failure_count, tolerated_failure_percentage, previous_event_id,
+        next_index, running, succeeded, failed, done)
+      SELECT r.id, e.id, r.parent_frame_id, r.children_id, r.state_type, r.total, r.max_concurrency,
+        r.tolerated_failure_count, r.tolerated_failure_percentage, r.previous_event_id, r.next_index,
+        r.running, r.succeeded, r.failed, r.done
+      FROM e, jsonb_to_recordset(${json(groups)}::jsonb) AS r(id uuid, parent_frame_id uuid,
+        children_id text, state_type text, total int, max_concurrency int, tolerated_failure_count int,
+        tolerated_failure_percentage float8, previous_event_id int, next_index int, running int,
+        succeeded int, failed int, done boolean)
+    ), h AS (
+      INSERT INTO history_events (execution_id, event_id, previous_event_id, type, occurred_at, details)
+      SELECT e.id, r.event_id, r.previous_event_id, r.type, r.occurred_at, r.details
+      FROM e, jsonb_to_recordset(${json(history)}::jsonb) AS r(event_id int, previous_event_id int,
+        type text, occurred_at timestamptz, details jsonb)
+    ), t AS (
+      INSERT INTO tasks (id, execution_id, frame_id, state_name, attempt, kind, resource, activity_name,
+        input, token_hash, status, timeout_seconds, heartbeat_seconds, lease_owner, lease_until,
+        dispatch_count)
+      SELECT r.id, e.id, r.frame_id, r.state_name, r.attempt, r.kind, r.resource, r.activity_name,
+        r.input::jsonb, r.token_hash, 'SCHEDULED', r.timeout_seconds, r.heartbeat_seconds, r.lease_owner,
+        r.lease_until, r.dispatch_count
+      FROM e, jsonb_to_recordset(${json(tasks)}::jsonb) AS r(id uuid, frame_id uuid, state_name text,
+        attempt int, kind text, resource text, activity_name text, input text, token_hash text,
+        timeout_seconds int, heartbeat_seconds int, lease_owner text, lease_until timestamptz,
+        dispatch_count int)
+    ), tm AS (
+      INSERT INTO timers (id, execution_id, frame_id, task_id, reason, fire_at)
+      SELECT r.id, e.id, r.frame_id, r.task_id, r.reason, r.fire_at
+      FROM e, jsonb_to_recordset(${json(timers)}::jsonb) AS r(id uuid, frame_id uuid, task_id uuid,
+        reason text, fire_at timestamptz)
+    )
+    SELECT id FROM e`.execute(db)
+  return rows.length === 1
+}
+
+/**
+ * JSON values travel as JSON text inside the jsonb row arrays: jsonb_to_recordset would turn a
+ * JSON null into SQL NULL, and a task input or a frame output may well be null.
+ */
+function jsonText(value: JsonValue | null): string | null {
+  return value === null ? null : JSON.stringify(value)
+}
+
+function detailsObject(e: HistoryRow): JsonValue {
+  for (const key of Object.keys(e)) {
+    if (key.endsWith('EventDetails')) return { [key]: e[key] as JsonValue }
+  }
+  return null
+}

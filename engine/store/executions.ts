@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from './database.js'
-import { toJsonb, type JsonValue } from './schema.js'
+import type { JsonValue } from './schema.js'
 
 /** What a decision needs to know about the execution it holds the lock of. */
 export interface LockedExecution {
@@ -80,32 +80,4 @@ export async function databaseNow(trx: Executor): Promise<number> {
     now: number
   }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::float8 AS now`.execute(trx)
   return Math.floor(Number(rows[0]?.now))
-}
-
-export interface NewExecutionRow {
-  readonly stateMachineId: number
-  readonly revisionId: number
-  readonly name: string
-  readonly input: JsonValue
-}
-
-/** Insert a RUNNING execution; answers undefined when the name is taken for this machine. */
-export async function insertExecution(
-  trx: Executor,
-  e: NewExecutionRow,
-): Promise<{ id: string; startedAt: Date; now: number } | undefined> {
-  const row = await trx
-    .insertInto('executions')
-    .values({
-      state_machine_id: e.stateMachineId,
-      revision_id: e.revisionId,
-      name: e.name,
-      input: toJsonb(e.input),
-      started_at: sql<Date>`clock_timestamp()`,
-    })
-    .onConflict((oc) => oc.columns(['state_machine_id', 'name']).doNothing())
-    .returning(['id', 'started_at'])
-    .executeTakeFirst()
-  if (!row) return undefined
-  return { id: row.id, startedAt: row.started_at, now: row.started_at.getTime() }
 }

@@ -33,7 +33,13 @@ export function loadCases(): ConformanceCase[] {
   return readdirSync(CASES_DIR)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((file) => ({ ...(JSON.parse(readFileSync(path.join(CASES_DIR, file), 'utf8')) as object), file }) as ConformanceCase)
+    .map(
+      (file) =>
+        ({
+          ...(JSON.parse(readFileSync(path.join(CASES_DIR, file), 'utf8')) as object),
+          file,
+        }) as ConformanceCase,
+    )
 }
 
 /** Cases that need JSONata, workflow variables or Arguments/Output (the JSONata issue). */
@@ -62,7 +68,8 @@ export function compareCase(c: ConformanceCase, actual: Actual): string[] {
   }
   if (e.status === 'FAILED') {
     const expError = e.error ?? undefined
-    if (!textMatches(expError, actual.error, ph)) problems.push(`error ${actual.error}, expected ${expError}`)
+    if (!textMatches(expError, actual.error, ph))
+      problems.push(`error ${actual.error}, expected ${expError}`)
     if (!causeMatches(e.cause, actual.cause, ph)) {
       problems.push(`cause ${JSON.stringify(actual.cause)}\n  expected ${JSON.stringify(e.cause)}`)
     }
@@ -73,7 +80,9 @@ export function compareCase(c: ConformanceCase, actual: Actual): string[] {
     const exp = unordered ? [...e.historyEventTypes].sort() : e.historyEventTypes
     const act = unordered ? [...actual.historyEventTypes].sort() : actual.historyEventTypes
     if (JSON.stringify(exp) !== JSON.stringify(act)) {
-      problems.push(`history ${JSON.stringify(actual.historyEventTypes)}\n  expected ${JSON.stringify(e.historyEventTypes)}`)
+      problems.push(
+        `history ${JSON.stringify(actual.historyEventTypes)}\n  expected ${JSON.stringify(e.historyEventTypes)}`,
+      )
     }
   }
   return problems
@@ -92,7 +101,11 @@ function causeMatches(expected: unknown, actual: string | undefined, ph: boolean
   return matches(expected, parsed, ph)
 }
 
-function textMatches(expected: string | undefined, actual: string | undefined, ph: boolean): boolean {
+function textMatches(
+  expected: string | undefined,
+  actual: string | undefined,
+  ph: boolean,
+): boolean {
   if (expected === undefined) return actual === undefined
   if (actual === undefined) return false
   if (!ph) return expected === actual
@@ -101,7 +114,12 @@ function textMatches(expected: string | undefined, actual: string | undefined, p
 
 /** Deep equality with the README's wildcards and the Lambda error-payload rule. */
 export function matches(expected: unknown, actual: unknown, ph: boolean, key?: string): boolean {
-  if (ph && key !== undefined && typeof expected === 'string' && expected.toLowerCase() === key.toLowerCase()) {
+  if (
+    ph &&
+    key !== undefined &&
+    typeof expected === 'string' &&
+    expected.toLowerCase() === key.toLowerCase()
+  ) {
     return actual !== undefined
   }
   if (isLambdaError(expected)) {
@@ -114,17 +132,28 @@ export function matches(expected: unknown, actual: unknown, ph: boolean, key?: s
       }
     }
     if (!isRecord(a)) return false
-    const extra = Object.keys(a).filter((k) => !['errorType', 'errorMessage', 'requestId', 'stackTrace'].includes(k))
-    return extra.length === 0 && a['errorType'] === expected['errorType'] && a['errorMessage'] === expected['errorMessage']
+    const extra = Object.keys(a).filter(
+      (k) => !['errorType', 'errorMessage', 'requestId', 'stackTrace'].includes(k),
+    )
+    return (
+      extra.length === 0 &&
+      a['errorType'] === expected['errorType'] &&
+      a['errorMessage'] === expected['errorMessage']
+    )
   }
-  if (typeof expected === 'string' && typeof actual === 'string' && looksLikeLambdaErrorText(expected)) {
+  if (
+    typeof expected === 'string' &&
+    typeof actual === 'string' &&
+    looksLikeLambdaErrorText(expected)
+  ) {
     return matches(JSON.parse(expected), actual, ph, key)
   }
   if (ph && typeof expected === 'string') {
     if (expected === 'timestamp' || expected === 'datetime') return true
     // The recordings also redact context-object times as 'start-time' / 'entered-time'; the
     // README does not list them, but they stand for a timestamp AWS produced.
-    if (/^[a-z]+-time$/.test(expected)) return typeof actual === 'string' && !Number.isNaN(Date.parse(actual))
+    if (/^[a-z]+-time$/.test(expected))
+      return typeof actual === 'string' && !Number.isNaN(Date.parse(actual))
     if (typeof actual !== 'string') return false
     return placeholderPattern(expected).test(actual)
   }

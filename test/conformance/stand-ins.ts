@@ -14,7 +14,10 @@ import type { ConformanceCase } from './cases.js'
  * task-lambda and task-activity cases through the interpreter alone. The durable engine's tests
  * run the same kinds as real HTTP endpoints and activity workers.
  */
-export function functionKind(kind: string, event: JsonValue): FunctionResponse & { seconds?: number } {
+export function functionKind(
+  kind: string,
+  event: JsonValue,
+): FunctionResponse & { seconds?: number } {
   const requestId = randomUUID()
   const error = (errorType: string, errorMessage: string): FunctionResponse => ({
     status: 500,
@@ -50,7 +53,10 @@ export function standInHandler(c: ConformanceCase): TaskHandler {
   return (task) => runTask(c, task)
 }
 
-function runTask(c: ConformanceCase, task: Extract<Command, { kind: 'ScheduleTask' }>): TaskOutcome {
+function runTask(
+  c: ConformanceCase,
+  task: Extract<Command, { kind: 'ScheduleTask' }>,
+): TaskOutcome {
   const r = task.resource
   if (r.kind === 'activity') return runActivityScript(c, task)
   let functionName: string | undefined
@@ -71,13 +77,20 @@ function runTask(c: ConformanceCase, task: Extract<Command, { kind: 'ScheduleTas
     }
   }
   const response = functionKind(kind, event)
-  if (response.seconds !== undefined && task.timeoutSeconds !== undefined && task.timeoutSeconds < response.seconds) {
+  if (
+    response.seconds !== undefined &&
+    task.timeoutSeconds !== undefined &&
+    task.timeoutSeconds < response.seconds
+  ) {
     return { kind: 'timed-out' }
   }
   return lambdaOutcome(r, response, request)
 }
 
-function runActivityScript(c: ConformanceCase, task: Extract<Command, { kind: 'ScheduleTask' }>): TaskOutcome {
+function runActivityScript(
+  c: ConformanceCase,
+  task: Extract<Command, { kind: 'ScheduleTask' }>,
+): TaskOutcome {
   let waited = 0
   let lastBeat = 0
   let workerName: string | undefined
@@ -87,14 +100,22 @@ function runActivityScript(c: ConformanceCase, task: Extract<Command, { kind: 'S
     if (op === 'getTask' && typeof step['workerName'] === 'string') workerName = step['workerName']
     if (op === 'wait') waited += Number(step['seconds'])
     if (op === 'heartbeat') lastBeat = waited
-    if (task.timeoutSeconds !== undefined && waited >= task.timeoutSeconds) return { kind: 'timed-out' }
+    if (task.timeoutSeconds !== undefined && waited >= task.timeoutSeconds)
+      return { kind: 'timed-out' }
     if (task.heartbeatSeconds !== undefined && waited - lastBeat >= task.heartbeatSeconds) {
       return { kind: 'timed-out', heartbeat: true }
     }
     if (op === 'success') {
-      return { kind: 'succeeded', output: JSON.parse(text) as JsonValue, ...(workerName ? { workerName } : {}) }
+      return {
+        kind: 'succeeded',
+        output: JSON.parse(text) as JsonValue,
+        ...(workerName ? { workerName } : {}),
+      }
     }
     if (op === 'failure') return { kind: 'failed', error: String(step['error']), cause: text }
   }
-  return { kind: 'timed-out', heartbeat: task.heartbeatSeconds !== undefined && task.timeoutSeconds === undefined }
+  return {
+    kind: 'timed-out',
+    heartbeat: task.heartbeatSeconds !== undefined && task.timeoutSeconds === undefined,
+  }
 }

@@ -24,7 +24,9 @@ export type TemplateField = 'Parameters' | 'ItemSelector' | 'ResultSelector' | '
 export function compileTemplate(value: JsonValue): TemplateNode {
   if (Array.isArray(value)) {
     const items = value.map(compileTemplate)
-    return items.every((n) => n.kind === 'constant') ? { kind: 'constant', value } : { kind: 'array', items }
+    return items.every((n) => n.kind === 'constant')
+      ? { kind: 'constant', value }
+      : { kind: 'array', items }
   }
   if (!isObject(value)) return { kind: 'constant', value }
   const entries: [string, TemplateNode][] = []
@@ -34,7 +36,9 @@ export function compileTemplate(value: JsonValue): TemplateNode {
       dynamic = true
       const name = key.slice(0, -2)
       if (typeof child !== 'string') {
-        throw new Error(`The value of '${key}' must be a string holding a path or an intrinsic call`)
+        throw new Error(
+          `The value of '${key}' must be a string holding a path or an intrinsic call`,
+        )
       }
       entries.push([name, compileDynamic(key, child)])
     } else {
@@ -55,7 +59,11 @@ function compileDynamic(field: string, text: string): TemplateNode {
  * Evaluate a compiled template. A path that selects nothing fails with States.Runtime in AWS's
  * words, naming the field and the input.
  */
-export function evaluateTemplate(node: TemplateNode, scope: PathScope, env: IntrinsicEnv): JsonValue {
+export function evaluateTemplate(
+  node: TemplateNode,
+  scope: PathScope,
+  env: IntrinsicEnv,
+): JsonValue {
   switch (node.kind) {
     case 'constant':
       return node.value

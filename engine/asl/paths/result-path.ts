@@ -4,7 +4,11 @@ import { isObject, type JsonObject, type JsonValue } from '../json.js'
 export type ResultPath =
   | { readonly kind: 'discard' } // ResultPath: null — the state's input passes through
   | { readonly kind: 'replace' } // ResultPath: "$" (the default) — the result is the output
-  | { readonly kind: 'merge'; readonly text: string; readonly segments: readonly (string | number)[] }
+  | {
+      readonly kind: 'merge'
+      readonly text: string
+      readonly segments: readonly (string | number)[]
+    }
 
 /**
  * Put a state's result into its input at the reference path. Only the objects along the path

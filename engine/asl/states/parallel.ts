@@ -4,16 +4,20 @@ import type { JsonValue } from '../json.js'
 import type { Run, Transition } from '../run.js'
 
 /**
- * Parallel: every branch runs as a child frame on the same effective input. The runtime answers
- * with ChildrenSucceeded (outputs in branch order) or ChildrenFailed (the first failure).
- * AWS writes no ParallelStateSucceeded event: the state goes straight to ParallelStateExited.
+ * Parallel: every branch runs as a child frame on the same effective input (JSONata: Arguments,
+ * default the state input). The runtime answers with ChildrenSucceeded (outputs in branch order)
+ * or ChildrenFailed (the first failure). Branches read this frame's variables but keep their own
+ * assignments to themselves. AWS writes no ParallelStateSucceeded event: the state goes straight
+ * to ParallelStateExited.
  */
 export function runParallel(run: Run, state: ParallelState, input: JsonValue): Transition {
   return run.guard(state, () => {
     let effective = run.applyInputPath(state.inputPath, input)
-    if (state.parameters) effective = run.template(state.parameters, effective)
+    if (state.arguments) effective = run.jsonata(state.arguments, run.jsonataBindings(input))
+    else if (state.parameters) effective = run.template(state.parameters, effective)
     const startedId = run.emit('ParallelStateStarted')
     const childrenId = run.env.uuid()
+    const variables = run.childVariables()
     run.command({
       kind: 'StartChildren',
       childrenId,
@@ -23,6 +27,7 @@ export function runParallel(run: Run, state: ParallelState, input: JsonValue): T
         scope,
         input: effective,
         origin: { kind: 'branch', parallelState: state.name, index },
+        ...variables,
       })),
       maxConcurrency: 0,
       previousEventId: startedId,
@@ -31,8 +36,12 @@ export function runParallel(run: Run, state: ParallelState, input: JsonValue): T
   })
 }
 
-export function onParallelSucceeded(run: Run, state: ParallelState, outputs: readonly JsonValue[]): Transition {
-  return run.guard(state, () => run.exit(state, run.shapeResult(state, outputs.slice())))
+export function onParallelSucceeded(
+  run: Run,
+  state: ParallelState,
+  outputs: readonly JsonValue[],
+): Transition {
+  return run.guard(state, () => run.finishWithResult(state, outputs.slice()))
 }
 
 export function onParallelFailed(run: Run, state: ParallelState, failure: AslFailure): Transition {

@@ -5,7 +5,6 @@ import { jsonByteSize, type JsonObject, type JsonValue } from '../json.js'
 import type { TaskResource } from '../resources.js'
 import { MAX_PAYLOAD_BYTES, type Run, type Transition } from '../run.js'
 
-
 /**
  * Task: evaluate InputPath and Parameters (JSONata: Arguments, reading `$states.input` and
  * `$states.context`), then hand the work to the runtime with a ScheduleTask command and suspend.

@@ -1,5 +1,6 @@
-import type { WaitState } from '../compile/machine.js'
+import type { JsonataField, WaitState } from '../compile/machine.js'
 import { AslError } from '../errors.js'
+import { evaluateField, QueryEvaluationError, unexpectedResultType } from '../jsonata/index.js'
 import type { JsonValue } from '../json.js'
 import type { CompiledPath } from '../paths/path.js'
 import type { Run, Transition } from '../run.js'
@@ -7,7 +8,8 @@ import { parseTimestamp } from './timestamp.js'
 
 /**
  * Wait: arm a timer and suspend; the frame goes on when TimerFired arrives. A wait that is
- * already over goes on at once. The interpreter never sleeps.
+ * already over goes on at once. The interpreter never sleeps. In JSONata states `Seconds` and
+ * `Timestamp` may be expressions (read from `$states.input`); Assign and Output apply on leaving.
  */
 export function runWait(run: Run, state: WaitState, input: JsonValue): Transition {
   return run.guard(state, () => {
@@ -20,11 +22,17 @@ export function runWait(run: Run, state: WaitState, input: JsonValue): Transitio
   })
 }
 
-/** The Wait is over: leave the state with its (InputPath, OutputPath) output. */
+/** The Wait is over: leave the state with its output (InputPath, OutputPath; or Output). */
 export function resumeWait(run: Run, state: WaitState): Transition {
   return run.guard(state, () => {
-    const effective = run.applyInputPath(state.inputPath, run.frame.stateInput ?? null)
-    return run.exit(state, run.applyOutputPath(state.outputPath, effective))
+    const input = run.frame.stateInput ?? null
+    if (state.queryLanguage === 'JSONata') {
+      const bindings = run.jsonataBindings(input)
+      return run.finish(state, input, () => bindings)
+    }
+    const effective = run.applyInputPath(state.inputPath, input)
+    const assigned = run.assign(state.assign, effective, () => run.jsonataBindings(input))
+    return run.exit(state, run.applyOutputPath(state.outputPath, effective), undefined, assigned)
   })
 }
 
@@ -62,7 +70,30 @@ function waitUntil(run: Run, state: WaitState, input: JsonValue): number {
       }
       return at
     }
+    case 'secondsExpression': {
+      // A fraction is cut toward zero, as for every number a JSONata field gives.
+      const seconds = run.jsonataNumber(w.source, input)
+      if (seconds < 0) throw invalid(w.source, seconds, 'a negative number of seconds')
+      return run.env.now + seconds * 1000
+    }
+    case 'timestampExpression': {
+      const { expression, field } = w.source
+      const value = evaluateField(expression, field, run.jsonataBindings(input))
+      if (typeof value !== 'string') throw unexpectedResultType(expression, field, 'string', value)
+      const at = timestampMillis(value)
+      if (at === undefined) {
+        throw invalid(w.source, value, 'no ISO-8601 extended offset date-time')
+      }
+      return at
+    }
   }
+}
+
+function invalid(source: JsonataField, value: JsonValue, what: string): QueryEvaluationError {
+  return new QueryEvaluationError(
+    `The JSONata expression '${source.expression.text}' specified for the field '${source.field}' returned ${what}: ${JSON.stringify(value)}`,
+    source.field,
+  )
 }
 
 function timestampMillis(text: string): number | undefined {
@@ -73,7 +104,10 @@ function timestampMillis(text: string): number | undefined {
 function pathValue(run: Run, path: CompiledPath, input: JsonValue): JsonValue {
   const value = path.tryEvaluate(run.pathScope(input))
   if (value === undefined) {
-    throw new AslError('States.Runtime', `Invalid path '${path.text}' : No results for path: ${path.normalized}`)
+    throw new AslError(
+      'States.Runtime',
+      `Invalid path '${path.text}' : No results for path: ${path.normalized}`,
+    )
   }
   return value
 }

@@ -3,6 +3,7 @@ import { compilePath, compileReferencePath } from '../paths/path.js'
 import type { StateInfo, ValidationContext } from './context.js'
 import { hasFilter, intrinsicProblem, looksLikeIntrinsic } from './intrinsic-check.js'
 import { ISSUE_CODES, type Pointer } from './issues.js'
+import { checkJsonataExpression } from './jsonata.js'
 import { label } from './schema.js'
 
 /**
@@ -15,7 +16,7 @@ import { label } from './schema.js'
  */
 
 /**
- * - `path`: any JSONPath (`$`, `$$` context, `$var` variable), wildcards and slices allowed.
+ * - `path`: any JSONPath (`$`, `$$` context, `$var` variable); wildcards, slices, filters allowed.
  * - `single`: a path that selects one node — a reference path, but `$$` and `$var` allowed.
  * - `result`: ResultPath, a reference path into the state input (no `$$`, no variables).
  */
@@ -46,21 +47,13 @@ export function checkPath(
 ): void {
   const at = [...info.location, ...rel]
   const field = `${info.subject}: field '${label(rel)}'`
-  if (hasFilter(text)) {
-    if (kind === 'path') {
-      ctx.sink.warning(
-        ISSUE_CODES.UNSUPPORTED_JSONPATH,
-        at,
-        `${field} uses the JSONPath filter expression '${text}'; AWS accepts filters, but ` +
-          `millrace's path engine does not evaluate them yet, so this state fails when it runs`,
-      )
-    } else {
-      ctx.sink.error(
-        ISSUE_CODES.SCHEMA_VALIDATION_FAILED,
-        at,
-        `${field} holds '${text}', but a reference path cannot contain a filter expression`,
-      )
-    }
+  // A filter in a path is evaluated (paths/filter.ts); compilePath below reports a bad one.
+  if (hasFilter(text) && kind !== 'path') {
+    ctx.sink.error(
+      ISSUE_CODES.SCHEMA_VALIDATION_FAILED,
+      at,
+      `${field} holds '${text}', but a reference path cannot contain a filter expression`,
+    )
     return
   }
   if (/\[\s*\(/.test(text)) {
@@ -111,15 +104,7 @@ function checkDynamic(
   if (looksLikeIntrinsic(text)) {
     const at = [...info.location, ...rel]
     const field = `${info.subject}: field '${label(rel)}'`
-    if (hasFilter(text)) {
-      ctx.sink.warning(
-        ISSUE_CODES.UNSUPPORTED_JSONPATH,
-        at,
-        `${field} passes a JSONPath filter expression to an intrinsic function ('${text}'); ` +
-          `AWS accepts filters, but millrace's path engine does not evaluate them yet`,
-      )
-      return
-    }
+    // Argument paths, filters included, compile as they will run.
     const problem = intrinsicProblem(text)
     if (problem !== undefined) {
       ctx.sink.error(ISSUE_CODES.SCHEMA_VALIDATION_FAILED, at, `${field}: ${problem}`)
@@ -341,14 +326,7 @@ function checkExpressions(
   inPayload: boolean,
 ): void {
   if (typeof value === 'string') {
-    const m = /^\{%([\s\S]*)%\}$/.exec(value)
-    if (m && (m[1] as string).trim() === '') {
-      ctx.sink.error(
-        ISSUE_CODES.SCHEMA_VALIDATION_FAILED,
-        [...info.location, ...rel],
-        `${info.subject}: field '${label(rel)}' holds an empty JSONata expression '${value}'`,
-      )
-    }
+    if (/^\{%[\s\S]*%\}$/.test(value)) checkJsonataExpression(ctx, info, rel, value)
     return
   }
   if (Array.isArray(value)) {

@@ -625,11 +625,20 @@ const CASES: readonly Case[] = [
     location: '/States/A/Parameters/x.$',
   },
   {
-    rule: 'JSONPath filters: AWS accepts them, millrace warns',
-    definition: one({ Type: 'Pass', End: true, Parameters: { 'x.$': '$.a[?(@.b == 1)]' } }),
-    code: 'UNSUPPORTED_JSONPATH',
+    rule: 'a JSONPath filter compiles',
+    definition: one({ Type: 'Pass', End: true, Parameters: { 'x.$': '$.a[?(@.b === 1)]' } }),
+    code: 'SCHEMA_VALIDATION_FAILED',
     location: '/States/A/Parameters/x.$',
-    severity: 'WARNING',
+  },
+  {
+    rule: 'a JSONPath filter in an intrinsic argument compiles',
+    definition: one({
+      Type: 'Pass',
+      End: true,
+      Parameters: { 'x.$': 'States.Array($.a[?(@.b +)])' },
+    }),
+    code: 'SCHEMA_VALIDATION_FAILED',
+    location: '/States/A/Parameters/x.$',
   },
   {
     rule: 'a reference path cannot hold a filter',
@@ -1315,6 +1324,22 @@ describe('validateDefinition: valid shapes from the AWS guide', () => {
       expect(validateDefinition(definition).filter((i) => i.severity === 'ERROR')).toEqual([])
     })
   }
+})
+
+describe('validateDefinition: JSONPath filters', () => {
+  it('accepts them in paths and intrinsic arguments, as AWS does, without a warning', () => {
+    const definition = one({
+      Type: 'Pass',
+      End: true,
+      InputPath: '$.orders[?(@.total > 10)]',
+      Parameters: {
+        'open.$': "$.items[?(@.status == 'open' && @.name =~ /a.*/i)].name",
+        'count.$': 'States.ArrayLength($.items[?(@.status)])',
+      },
+      OutputPath: '$[?(@.open)]',
+    })
+    expect(validateDefinition(definition)).toEqual([])
+  })
 })
 
 describe('validateDefinition: every problem at once', () => {

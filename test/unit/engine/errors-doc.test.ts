@@ -6,7 +6,7 @@ import { ERROR_CODES, MillraceError, isMillraceError } from '../../../engine/err
 describe('error codes', () => {
   it('docs/errors.md lists exactly the codes of ERROR_CODES, with the same HTTP status', () => {
     const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/errors.md'), 'utf8')
-    const documented = [...doc.matchAll(/^\| `([A-Za-z]+)` \| (\d{3}) \|/gm)].map((m) => [
+    const documented = [...doc.matchAll(/^\| `([A-Za-z]+)`\s*\| (\d{3})\s*\|/gm)].map((m) => [
       m[1],
       Number(m[2]),
     ])
