@@ -29,6 +29,17 @@ export interface ConformanceCase {
   }
 }
 
+/**
+ * Cases millrace is known to answer differently from the recording, each with the reason. They
+ * run as expected failures: a new failure fails the suite, and so does one of these starting to
+ * pass (then it leaves this list).
+ */
+export const KNOWN_DIFFERENCES: Readonly<Record<string, string>> = {
+  'scenarios.test_base_scenarios.test_parallel_state_nested':
+    'the recording has one ParallelStateExited for two nested Parallel states that both exit; ' +
+    'every other Parallel recording has one per state, so millrace writes both',
+}
+
 export function loadCases(): ConformanceCase[] {
   return readdirSync(CASES_DIR)
     .filter((f) => f.endsWith('.json'))

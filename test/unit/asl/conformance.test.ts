@@ -1,7 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { compileMachine, type JsonObject, type JsonValue } from '../../../engine/asl/index.js'
 import { runInMemory } from '../../../engine/runtime/run-in-memory.js'
-import { compareCase, loadCases, type ConformanceCase } from '../../conformance/cases.js'
+import {
+  compareCase,
+  KNOWN_DIFFERENCES,
+  loadCases,
+  type ConformanceCase,
+} from '../../conformance/cases.js'
 import { standInHandler } from '../../conformance/stand-ins.js'
 
 /**
@@ -10,6 +15,7 @@ import { standInHandler } from '../../conformance/stand-ins.js'
  * activity workers: JSONPath and JSONata cases, with and without workflow variables.
  */
 const cases = loadCases()
+
 const tally = new Map<string, { passed: number; failed: number; skipped: number }>()
 
 function count(c: ConformanceCase, outcome: 'passed' | 'failed' | 'skipped'): void {
@@ -32,7 +38,9 @@ async function runCase(c: ConformanceCase): Promise<string[]> {
 
 describe('conformance (interpreter, recorded on AWS)', () => {
   for (const c of cases) {
-    it(`${c.category} ${c.id}`, async () => {
+    const known = KNOWN_DIFFERENCES[c.id]
+    const test = known === undefined ? it : it.fails
+    test(`${c.category} ${c.id}${known === undefined ? '' : ' (known difference)'}`, async () => {
       let problems: string[]
       try {
         problems = await runCase(c)
