@@ -7,6 +7,15 @@
  *       engine, wait for it, and print its output and history
  *   millrace engine      run an engine (timers, push tasks, take-over) until SIGTERM/SIGINT
  *   millrace migrate     apply the database migrations
+ *   millrace serve [--port 8080] [--host 127.0.0.1]
+ *       engine and API (REST /v1 and the AWS JSON protocol) against DATABASE_URL, auth required
+ *   millrace dev [--port 8080] [--data-dir .millrace]
+ *       engine and API on the embedded database, 127.0.0.1 only, without auth
+ *   millrace key [SCOPES]  a new API key and its keys-file entry
+ *   millrace validate FILE; create NAME FILE; start NAME [--input JSON|@file] [--name N] [--wait];
+ *   describe ARN; list [NAME] [--status S]; history ARN [--follow]; stop ARN
+ *       validate runs locally; the others call a running server (--url or MILLRACE_URL,
+ *       MILLRACE_API_KEY); --json prints JSON
  *
  * Without DATABASE_URL everything runs on the embedded database under ./.millrace
  * (MILLRACE_DATA_DIR to move it). LOG_LEVEL sets the log level (default info; warn for run).
@@ -14,6 +23,7 @@
  * every timer's delay (default 1; tests shorten Waits with e.g. 0.01), MILLRACE_POLL_MS sets how
  * often its loops poll without a notification (default 1000).
  */
+import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -22,11 +32,25 @@ import { Engine } from '../engine/runtime/engine.js'
 import * as service from '../engine/service/index.js'
 import { migrate, openDatabase, type Database } from '../engine/store/index.js'
 import { isMillraceError } from '../engine/errors.js'
+import * as client from './commands/client.js'
+import { dev, newKey, serve } from './commands/serve.js'
 
 const USAGE = `usage:
+  millrace dev [--port 8080] [--data-dir .millrace]   engine + API, embedded database, no auth
+  millrace serve [--port 8080] [--host 127.0.0.1]     engine + API on DATABASE_URL, auth required
+  millrace engine                                     an engine without the API
+  millrace migrate
   millrace run <definition.json> [--input <file|json>] [--name <execution-name>]
-  millrace engine
-  millrace migrate`
+  millrace key [admin|read|start|worker[:ACTIVITY]][+…]
+
+client commands (a running server: --url or MILLRACE_URL, MILLRACE_API_KEY; --json for scripts):
+  millrace validate FILE
+  millrace create NAME FILE
+  millrace start NAME [--input JSON|@file] [--name EXECUTION] [--wait]
+  millrace describe ARN|MACHINE/EXECUTION
+  millrace list [NAME] [--status RUNNING|SUCCEEDED|FAILED|TIMED_OUT|ABORTED]
+  millrace history ARN|MACHINE/EXECUTION [--follow]
+  millrace stop ARN|MACHINE/EXECUTION [--error E] [--cause C]`
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -44,6 +68,26 @@ async function main(argv: string[]): Promise<number> {
         )
         return 0
       })
+    case 'serve':
+      return serve(rest, logger('info'))
+    case 'dev':
+      return dev(rest, logger('info'))
+    case 'key':
+      return newKey(rest)
+    case 'validate':
+      return client.validate(rest)
+    case 'create':
+      return client.create(rest)
+    case 'start':
+      return client.start(rest)
+    case 'describe':
+      return client.describe(rest)
+    case 'list':
+      return client.list(rest)
+    case 'history':
+      return client.history(rest)
+    case 'stop':
+      return client.stop(rest)
     case undefined:
     case '--help':
       console.log(USAGE)
@@ -61,9 +105,14 @@ function logger(defaultLevel: string): Logger {
 async function withDatabase(
   log: Logger,
   body: (database: Database, log: Logger) => Promise<number>,
+  applicationName?: string,
 ): Promise<number> {
   const databaseUrl = process.env['DATABASE_URL']
-  const database = await openDatabase({ databaseUrl, dataDir: process.env['MILLRACE_DATA_DIR'] })
+  const database = await openDatabase({
+    databaseUrl,
+    dataDir: process.env['MILLRACE_DATA_DIR'],
+    applicationName,
+  })
   log.debug({ backend: database.backend }, 'database open')
   try {
     return await body(database, log)
@@ -74,29 +123,38 @@ async function withDatabase(
 
 async function engine(): Promise<number> {
   const log = logger('info')
-  return withDatabase(log, async (database) => {
-    await migrate(database)
-    const e = new Engine({
-      database,
-      logger: log,
-      ...(process.env['MILLRACE_ENGINE_ID'] ? { engineId: process.env['MILLRACE_ENGINE_ID'] } : {}),
-      ...(process.env['MILLRACE_TIME_SCALE']
-        ? { timeScale: numberEnv('MILLRACE_TIME_SCALE') }
-        : {}),
-      ...(process.env['MILLRACE_POLL_MS'] ? { pollIntervalMs: numberEnv('MILLRACE_POLL_MS') } : {}),
-    })
-    await e.start()
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        log.info({ signal }, 'stopping')
-        resolve()
-      }
-      process.once('SIGTERM', () => stop('SIGTERM'))
-      process.once('SIGINT', () => stop('SIGINT'))
-    })
-    await e.stop()
-    return 0
-  })
+  const engineId = process.env['MILLRACE_ENGINE_ID'] || randomUUID()
+  // pg_stat_activity then shows which engine each connection belongs to.
+  const applicationName = `millrace engine ${engineId}`
+  return withDatabase(
+    log,
+    async (database) => {
+      await migrate(database)
+      const e = new Engine({
+        database,
+        logger: log,
+        engineId,
+        ...(process.env['MILLRACE_TIME_SCALE']
+          ? { timeScale: numberEnv('MILLRACE_TIME_SCALE') }
+          : {}),
+        ...(process.env['MILLRACE_POLL_MS']
+          ? { pollIntervalMs: numberEnv('MILLRACE_POLL_MS') }
+          : {}),
+      })
+      await e.start()
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info({ signal }, 'stopping')
+          resolve()
+        }
+        process.once('SIGTERM', () => stop('SIGTERM'))
+        process.once('SIGINT', () => stop('SIGINT'))
+      })
+      await e.stop()
+      return 0
+    },
+    applicationName,
+  )
 }
 
 /** A non-negative number from the environment; anything else stops the command. */
@@ -206,8 +264,9 @@ function stateName(e: object): string | undefined {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (isMillraceError(err)) console.error(`${err.code}: ${err.message}`)
-    else console.error(err)
+    if (isMillraceError(err) || err instanceof client.ApiError) {
+      console.error(`${err.code}: ${err.message}`)
+    } else console.error(err)
     process.exit(1)
   },
 )

@@ -131,10 +131,25 @@ CREATE TABLE history_events (
   PRIMARY KEY (execution_id, event_id)
 );
 
+-- Activities (CreateActivity): named queues that workers poll with GetActivityTask.
 CREATE TABLE activities (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   name text NOT NULL UNIQUE,
   created_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- The function registry: a Lambda function name (the <name> of arn:aws:lambda:…:function:<name>)
+-- and the URL its push tasks are POSTed to (docs/functions.md describes the call protocol).
+CREATE TABLE functions (
+  name text PRIMARY KEY,
+  url text NOT NULL,
+  timeout_seconds integer NOT NULL DEFAULT 60 CHECK (timeout_seconds > 0),
+  -- extra request headers, { "name": "value" }
+  headers jsonb NOT NULL DEFAULT '{}',
+  -- at most this many calls in flight per engine process; NULL: the dispatcher's default
+  max_concurrency integer CHECK (max_concurrency > 0),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
 );
 
 -- One row per attempt of a Task state. Push tasks (function endpoints) are dispatched by the
@@ -167,7 +182,7 @@ CREATE TABLE tasks (
 
 CREATE INDEX tasks_execution_idx ON tasks (execution_id);
 CREATE INDEX tasks_activity_queue_idx ON tasks (activity_name, created_at) WHERE status = 'SCHEDULED' AND kind = 'activity';
-CREATE INDEX tasks_push_lease_idx ON tasks (lease_until) WHERE status IN ('SCHEDULED', 'STARTED') AND kind = 'push';
+CREATE INDEX tasks_push_lease_idx ON tasks (lease_until) WHERE status IN ('SCHEDULED', 'STARTED') AND kind IN ('push', 'callback');
 
 -- Wait states, retry back-off, task and heartbeat timeouts and execution timeouts, fired by the
 -- database clock. Claim: WHERE fire_at <= now() ORDER BY fire_at FOR UPDATE SKIP LOCKED.

@@ -11,6 +11,7 @@ import { runSucceed } from './states/succeed.js'
 import {
   onTaskFailed,
   onTaskStarted,
+  onTaskSubmitted,
   onTaskSucceeded,
   onTaskTimedOut,
   runTask,
@@ -151,6 +152,7 @@ function resume(run: Run, event: Exclude<InterpreterEvent, { kind: 'Start' }>): 
   const state = run.currentState()
   switch (event.kind) {
     case 'TaskStarted':
+    case 'TaskSubmitted':
     case 'TaskSucceeded':
     case 'TaskFailed':
     case 'TaskTimedOut': {
@@ -158,6 +160,7 @@ function resume(run: Run, event: Exclude<InterpreterEvent, { kind: 'Start' }>): 
         return null
       if (event.kind === 'TaskStarted')
         return waiting.started ? null : onTaskStarted(run, state, event.workerName)
+      if (event.kind === 'TaskSubmitted') return onTaskSubmitted(run, state, event.output)
       if (event.kind === 'TaskSucceeded') return onTaskSucceeded(run, state, event.output)
       if (event.kind === 'TaskFailed') {
         return onTaskFailed(run, state, {

@@ -21,7 +21,10 @@ export type TaskResource =
 
 const LAMBDA_FUNCTION =
   /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/
-const ACTIVITY = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:([A-Za-z0-9_-]{1,80})$/
+// Activity names follow AWS's name rule (CreateActivity): 1–80 characters, none of whitespace,
+// brackets, wildcards, `" # % \ ^ | ~ ` $ & , ; : /` or control characters.
+const ACTIVITY =
+  /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:([^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80})$/u
 const SERVICE =
   /^arn:aws[a-z-]*:states:::([a-z0-9-]+):([A-Za-z0-9_:-]+?)(\.sync(?::2)?|\.waitForTaskToken)?$/
 

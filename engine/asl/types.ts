@@ -76,6 +76,11 @@ export type InterpreterEvent =
     }
   | { readonly kind: 'TaskStarted'; readonly taskId: string; readonly workerName?: string }
   | { readonly kind: 'TaskSucceeded'; readonly taskId: string; readonly output: JsonValue }
+  /**
+   * A `.waitForTaskToken` task was handed over (the function answered its call): the task now
+   * waits for SendTaskSuccess/Failure. `output` is what the call answered.
+   */
+  | { readonly kind: 'TaskSubmitted'; readonly taskId: string; readonly output: JsonValue }
   | {
       readonly kind: 'TaskFailed'
       readonly taskId: string
@@ -166,6 +171,11 @@ export interface InterpreterEnv {
   random(): number
   /** A fresh unguessable task token (≥ 128 random bits). */
   newTaskToken(): string
+  /**
+   * Whether an activity ARN names an existing activity. Absent: every activity exists. AWS fails
+   * a Task on a deleted activity with States.Runtime before scheduling it.
+   */
+  activityExists?(arn: string): boolean
   readonly execution: ExecutionContext
 }
 

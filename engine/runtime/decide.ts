@@ -30,6 +30,8 @@ export interface DecisionEffects {
   readonly newTimers: boolean
   readonly newActivityTasks: readonly string[]
   readonly finished: boolean
+  /** The execution's final status when this decision ended it. */
+  readonly finalStatus?: string
 }
 
 export interface DecisionContext {
@@ -42,6 +44,8 @@ export interface DecisionContext {
   /** Speeds up every timer for tests: fire_at = now + delay × timeScale. */
   readonly timeScale: number
   readonly engineId: string
+  /** Whether an activity ARN names an existing activity (absent: all do). */
+  readonly activityExists?: (arn: string) => boolean
 }
 
 /**
@@ -107,6 +111,7 @@ class Decision {
     newTimers: false,
     newActivityTasks: [] as string[],
     finished: false,
+    finalStatus: undefined as string | undefined,
   }
 
   constructor(
@@ -124,6 +129,7 @@ class Decision {
       random: Math.random,
       newTaskToken: () => randomBytes(32).toString('base64url'),
       execution: this.ctx.execution,
+      ...(this.ctx.activityExists ? { activityExists: this.ctx.activityExists } : {}),
     }
   }
 
@@ -248,6 +254,8 @@ class Decision {
     else {
       this.effects.pushTasks.push({
         id: task.id,
+        kind,
+        executionArn: this.ctx.execution.id,
         executionId: task.executionId,
         frameId: task.frameId,
         stateName: task.stateName,
@@ -260,6 +268,10 @@ class Decision {
     }
   }
 
+  /**
+   * Wait, Retry and execution-timeout delays are scaled by timeScale (tests shorten them); task
+   * and heartbeat timeouts keep their real length, since the work they bound runs in real time.
+   */
   private timer(
     frameId: string,
     id: string,
@@ -267,8 +279,9 @@ class Decision {
     reason: store.TimerReason,
     taskId: string | null,
   ): void {
-    const { now, timeScale } = this.ctx
-    const fireAt = now + Math.max(0, at - now) * timeScale
+    const { now } = this.ctx
+    const scale = reason === 'TaskTimeout' || reason === 'HeartbeatTimeout' ? 1 : this.ctx.timeScale
+    const fireAt = now + Math.max(0, at - now) * scale
     this.timers.push({
       id,
       executionId: this.ctx.executionId,
@@ -362,6 +375,7 @@ class Decision {
         stoppedAt: new Date(this.ctx.now),
       }
       this.effects.finished = true
+      this.effects.finalStatus = command.status
       return
     }
     const group = await this.group(row.groupId)

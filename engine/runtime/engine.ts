@@ -1,23 +1,30 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { ExecutionContext, InterpreterEvent, JsonValue } from '../asl/index.js'
 import type { Database, Executor } from '../store/index.js'
+import * as activities from '../store/activities.js'
 import * as decisions from '../store/decisions.js'
 import * as executions from '../store/executions.js'
 import * as work from '../store/work.js'
 import { decide, planStart, type DecisionEffects, type FrameEvent } from './decide.js'
+import { ActivityNames } from './activity-names.js'
 import { MachineCache } from './machine-cache.js'
-import type { TaskOutcome } from './run-in-memory.js'
+import { outcomeEvent, type TaskOutcome } from './task-outcome.js'
+import { hashToken } from './tokens.js'
 
 type Prepare = (
   trx: Executor,
   exec: executions.LockedExecution,
+  /** Task attempts this batch closed, by task id; take an entry once (delete it). */
+  closed: Map<string, work.ClosedTask | undefined>,
 ) => Promise<readonly FrameEvent[] | null>
 
 interface Lane {
   running: boolean
   pending: {
     prepare: Prepare
+    /** A task attempt to close first; all of a batch's closes are one statement. */
+    close?: work.TaskClose
     resolve: (effects: DecisionEffects | null) => void
     reject: (err: unknown) => void
   }[]
@@ -70,10 +77,15 @@ export class Engine {
   private wakeTimers: (() => void) | undefined
   private unlisten: (() => Promise<void>) | undefined
   private readonly finishedWaiters = new Map<string, (() => void)[]>()
+  /** Executions this process started or ended lately: ARN → id, id → final status (bounded). */
+  private readonly idsByArn = new Map<string, string>()
+  private readonly endedHere = new Map<string, string>()
   /** Per execution: the decision in progress in this process and the calls waiting for it. */
   private readonly lanes = new Map<string, Lane>()
   private clockOffset: number | undefined
   private clockMeasuredAt = 0
+  private readonly activityNames: ActivityNames
+  private unlistenActivities: (() => Promise<void>) | undefined
 
   constructor(private readonly options: EngineOptions) {
     this.db = options.database
@@ -84,6 +96,7 @@ export class Engine {
     this.timeScale = options.timeScale ?? 1
     this.pollMs = options.pollIntervalMs ?? 1000
     this.maxDispatches = options.maxConcurrentDispatches ?? 64
+    this.activityNames = new ActivityNames(this.db, (name) => this.activityArn(name))
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------
@@ -96,6 +109,7 @@ export class Engine {
     this.unlisten = await this.db.listen(TIMERS_CHANNEL, () => this.wakeTimers?.(), {
       onListening: () => this.wakeTimers?.(),
     })
+    this.unlistenActivities = await this.activityNames.listen()
     this.loops = [this.timerLoop(), this.leaseLoop()]
     this.log.info({ engineId: this.engineId }, 'engine started')
   }
@@ -113,8 +127,14 @@ export class Engine {
     await Promise.race([Promise.all([...this.inFlight]), sleep(grace)])
     await work.releaseLeases(this.db.db, this.engineId)
     await this.unlisten?.()
+    await this.unlistenActivities?.()
     this.running = false
     this.log.info({ engineId: this.engineId }, 'engine stopped')
+  }
+
+  /** The engine's logger (what runs alongside it, such as activity polls, logs there too). */
+  get logger(): Logger {
+    return this.log
   }
 
   // ---- ARNs ----------------------------------------------------------------------------------
@@ -161,6 +181,7 @@ export class Engine {
       stateMachineName: args.stateMachineName,
       region: this.region,
     }
+    await this.activityNames.ready()
     const plan = await planStart(
       {
         trx: this.db.db,
@@ -170,6 +191,7 @@ export class Engine {
         now,
         timeScale: this.timeScale,
         engineId: this.engineId,
+        activityExists: this.activityNames.exists,
       },
       args.input,
     )
@@ -207,6 +229,7 @@ export class Engine {
     }
     if (!inserted) return undefined
     if (!plan.effects.finished) this.rememberContext(id, execution)
+    remember(this.idsByArn, execution.id, id)
     this.afterCommit(id, plan.effects)
     return { id, startedAt, status: plan.writeSet.finish?.status ?? 'RUNNING' }
   }
@@ -233,14 +256,18 @@ export class Engine {
    * execution that arrive while a decision about it is in progress are batched into the next
    * transaction: one commit then carries many task results (a Map's iterations finishing).
    */
-  apply(executionId: string, prepare: Prepare): Promise<DecisionEffects | null> {
+  apply(
+    executionId: string,
+    prepare: Prepare,
+    close?: work.TaskClose,
+  ): Promise<DecisionEffects | null> {
     return new Promise((resolve, reject) => {
       let lane = this.lanes.get(executionId)
       if (!lane) {
         lane = { running: false, pending: [] }
         this.lanes.set(executionId, lane)
       }
-      lane.pending.push({ prepare, resolve, reject })
+      lane.pending.push({ prepare, resolve, reject, ...(close ? { close } : {}) })
       if (!lane.running) void this.drainLane(executionId, lane)
     })
   }
@@ -254,8 +281,10 @@ export class Engine {
         const results = await this.transaction(async (trx) => {
           const exec = await executions.lockExecution(trx, executionId)
           if (!exec) return batch.map(() => null)
+          const closes = batch.flatMap((item) => (item.close ? [item.close] : []))
+          const closed = await work.closeTasks(trx, closes)
           const answers: (readonly FrameEvent[] | null)[] = []
-          for (const item of batch) answers.push(await item.prepare(trx, exec))
+          for (const item of batch) answers.push(await item.prepare(trx, exec, closed))
           const events = answers.flatMap((a) => a ?? [])
           if (exec.status !== 'RUNNING' || events.length === 0) {
             return answers.map((a) => (a === null ? null : emptyEffects()))
@@ -286,6 +315,7 @@ export class Engine {
       executions.revisionDefinition(trx, exec.revisionId),
     )
     const execution = await this.context(trx, exec)
+    await this.activityNames.ready()
     return decide(
       {
         trx,
@@ -295,6 +325,7 @@ export class Engine {
         now: exec.now,
         timeScale: this.timeScale,
         engineId: this.engineId,
+        activityExists: this.activityNames.exists,
       },
       exec.nextEventId,
       events,
@@ -360,24 +391,127 @@ export class Engine {
     guard: work.TaskGuard = {},
   ): Promise<'applied' | 'not-open'> {
     let applied = false
-    await this.apply(executionId, async (trx) => {
-      const task = await work.closeTask(trx, taskId, outcome, guard)
-      if (!task) return null
-      applied = true
-      const events: InterpreterEvent[] = []
-      if (task.wasScheduled) {
-        events.push({
-          kind: 'TaskStarted',
-          taskId,
-          ...(outcome.kind === 'succeeded' && outcome.workerName
-            ? { workerName: outcome.workerName }
-            : {}),
-        })
-      }
-      events.push(outcomeEvent(taskId, outcome))
-      return events.map((event) => ({ frameId: task.frameId, event }))
-    })
+    await this.apply(
+      executionId,
+      (_trx, _exec, closed) => {
+        const task = closed.get(taskId)
+        closed.delete(taskId) // the same attempt answered twice in one batch wins once
+        if (!task) return Promise.resolve(null)
+        applied = true
+        const events: InterpreterEvent[] = []
+        if (task.wasScheduled) {
+          events.push({
+            kind: 'TaskStarted',
+            taskId,
+            ...(outcome.kind === 'succeeded' && outcome.workerName
+              ? { workerName: outcome.workerName }
+              : {}),
+          })
+        }
+        events.push(outcomeEvent(taskId, outcome))
+        return Promise.resolve(events.map((event) => ({ frameId: task.frameId, event })))
+      },
+      { taskId, result: outcome, guard },
+    )
     return applied ? 'applied' : 'not-open'
+  }
+
+  // ---- tasks answered by token (activities, .waitForTaskToken) -------------------------------
+
+  /** An activity was created or deleted here: the next decision reads the activity names again. */
+  activitiesChanged(): void {
+    this.activityNames.invalidate()
+  }
+
+  /**
+   * GetActivityTask's claim: hand up to `workerNames.length` queued tasks of an activity, oldest
+   * first, to waiting pollers, in one transaction. Each task gets a fresh task token (only its
+   * hash is kept), is marked STARTED with the poller's worker name, its heartbeat timer starts
+   * over, and its execution records ActivityStarted. Tasks another poller is claiming are skipped
+   * (SKIP LOCKED), so each task goes to exactly one poller. Answers the tasks claimed, in the
+   * order of `workerNames`.
+   */
+  async claimActivityTasks(
+    activityName: string,
+    workerNames: readonly (string | undefined)[],
+  ): Promise<ClaimedActivityTask[]> {
+    if (workerNames.length === 0) return []
+    const { handed, decided } = await this.transaction(async (trx) => {
+      const queued = await activities.lockQueuedActivityTasks(trx, activityName, workerNames.length)
+      const claims = queued.map((task, i) => ({
+        task,
+        token: randomBytes(32).toString('base64url'),
+        workerName: workerNames[i],
+      }))
+      const decided: [string, DecisionEffects, number][] = []
+      const handed: ClaimedActivityTask[] = []
+      if (claims.length === 0) return { handed, decided }
+      await activities.markActivityTasksStarted(
+        trx,
+        claims.map((c) => ({
+          id: c.task.id,
+          tokenHash: hashToken(c.token),
+          workerName: c.workerName ?? null,
+        })),
+      )
+      const byExecution = new Map<string, typeof claims>()
+      for (const c of claims) {
+        byExecution.set(c.task.executionId, [...(byExecution.get(c.task.executionId) ?? []), c])
+      }
+      // Sorted so two claimers never lock the same executions in opposite orders.
+      for (const executionId of [...byExecution.keys()].sort()) {
+        const exec = await executions.lockExecution(trx, executionId)
+        const mine = byExecution.get(executionId) as typeof claims
+        if (!exec || exec.status !== 'RUNNING') continue
+        const events: FrameEvent[] = mine.map((c) => ({
+          frameId: c.task.frameId,
+          event: {
+            kind: 'TaskStarted',
+            taskId: c.task.id,
+            ...(c.workerName !== undefined ? { workerName: c.workerName } : {}),
+          },
+        }))
+        const effects = await this.decideLocked(trx, exec, events)
+        await this.notifyEffects(trx, effects)
+        decided.push([executionId, effects, events.length])
+        for (const c of mine) {
+          handed.push({ taskId: c.task.id, token: c.token, input: c.task.input })
+        }
+      }
+      return { handed, decided }
+    })
+    for (const [executionId, effects, events] of decided) {
+      this.logDecision(executionId, 'events', events)
+      this.afterCommit(executionId, effects)
+    }
+    return handed
+  }
+
+  /** A callback task's call answered 2xx: the task is handed over and waits for its token. */
+  private async submitTask(task: decisions.PushTask, output: JsonValue): Promise<boolean> {
+    let submitted = false
+    await this.apply(task.executionId, async (trx) => {
+      submitted = await activities.markCallbackSubmitted(
+        trx,
+        task.id,
+        this.engineId,
+        task.dispatchCount,
+      )
+      if (!submitted) return null
+      return [{ frameId: task.frameId, event: { kind: 'TaskSubmitted', taskId: task.id, output } }]
+    })
+    return submitted
+  }
+
+  /** The ARN of an execution by row id (for a push task taken over from another engine). */
+  private async executionArnOf(executionId: string): Promise<string | undefined> {
+    const row = await this.db.db
+      .selectFrom('executions as e')
+      .innerJoin('state_machines as m', 'm.id', 'e.state_machine_id')
+      .select(['m.name as machine', 'e.name as execution'])
+      .where('e.id', '=', executionId)
+      .executeTakeFirst()
+    return row ? this.executionArn(row.machine, row.execution) : undefined
   }
 
   /**
@@ -386,8 +520,10 @@ export class Engine {
    */
   async waitForEnd(executionIdOrArn: string, timeoutMs = 60_000): Promise<string> {
     const executionId = executionIdOrArn.startsWith('arn:')
-      ? await this.executionIdOf(executionIdOrArn)
+      ? (this.idsByArn.get(executionIdOrArn) ?? (await this.executionIdOf(executionIdOrArn)))
       : executionIdOrArn
+    const ended = this.endedHere.get(executionId)
+    if (ended !== undefined) return ended
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const woken = new Promise<void>((resolve) => {
@@ -436,6 +572,8 @@ export class Engine {
   private afterCommit(executionId: string, effects: DecisionEffects): void {
     for (const task of effects.pushTasks) this.enqueueDispatch(task)
     if (effects.finished) {
+      if (effects.finalStatus !== undefined)
+        remember(this.endedHere, executionId, effects.finalStatus)
       this.contexts.delete(executionId)
       const waiters = this.finishedWaiters.get(executionId)
       this.finishedWaiters.delete(executionId)
@@ -485,6 +623,10 @@ export class Engine {
     })
     let outcome: TaskOutcome
     try {
+      if (task.executionArn === undefined) {
+        const executionArn = await this.executionArnOf(task.executionId)
+        if (executionArn !== undefined) task = { ...task, executionArn }
+      }
       outcome = this.options.pushHandler
         ? await this.options.pushHandler(task)
         : {
@@ -495,6 +637,16 @@ export class Engine {
     } catch (err) {
       log.warn({ err }, 'push task handler threw')
       outcome = { kind: 'failed', error: 'States.TaskFailed', cause: (err as Error).message }
+    }
+    if (task.kind === 'callback' && outcome.kind === 'succeeded') {
+      // .waitForTaskToken: the call handed the task over; its token answers it later.
+      try {
+        if (!(await this.submitTask(task, outcome.output)))
+          log.debug('callback task already answered or closed')
+      } catch (err) {
+        log.error({ err }, 'callback task hand-over could not be recorded')
+      }
+      return
     }
     try {
       const result = await this.completeTask(task.executionId, task.id, outcome, {
@@ -613,6 +765,12 @@ export class Engine {
   }
 }
 
+/** Put into a map used as a bounded cache (oldest entries out past 10,000). */
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.set(key, value)
+  if (map.size > 10_000) map.delete(map.keys().next().value as K)
+}
+
 export function activityChannel(name: string): string {
   // Channel names are identifiers; activity names may hold '-', so they are hashed into one.
   let h = 0
@@ -620,29 +778,16 @@ export function activityChannel(name: string): string {
   return `millrace_activity_${(h >>> 0).toString(16)}`
 }
 
-function emptyEffects(): DecisionEffects {
-  return { pushTasks: [], newTimers: false, newActivityTasks: [], finished: false }
+/** A task GetActivityTask hands to a poller. */
+export interface ClaimedActivityTask {
+  readonly taskId: string
+  /** The task token: only its hash is stored. */
+  readonly token: string
+  readonly input: JsonValue
 }
 
-function outcomeEvent(taskId: string, outcome: TaskOutcome): InterpreterEvent {
-  switch (outcome.kind) {
-    case 'succeeded':
-      return { kind: 'TaskSucceeded', taskId, output: outcome.output }
-    case 'failed':
-      return {
-        kind: 'TaskFailed',
-        taskId,
-        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-        ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
-      }
-    case 'timed-out':
-      return {
-        kind: 'TaskTimedOut',
-        taskId,
-        heartbeat: outcome.heartbeat ?? false,
-        ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
-      }
-  }
+function emptyEffects(): DecisionEffects {
+  return { pushTasks: [], newTimers: false, newActivityTasks: [], finished: false }
 }
 
 /** Sleep up to ms, waking early (checked every 50 ms) when `until` says so. */

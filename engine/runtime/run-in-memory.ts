@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { outcomeEvent, type TaskOutcome } from './task-outcome.js'
 import {
   interpret,
   judgeChildren,
@@ -15,11 +16,7 @@ import {
   type JsonValue,
 } from '../asl/index.js'
 
-/** What a task handler answers for one ScheduleTask command. */
-export type TaskOutcome =
-  | { readonly kind: 'succeeded'; readonly output: JsonValue; readonly workerName?: string }
-  | { readonly kind: 'failed'; readonly error?: string; readonly cause?: string }
-  | { readonly kind: 'timed-out'; readonly heartbeat?: boolean; readonly cause?: string }
+export type { TaskOutcome } from './task-outcome.js'
 
 export type TaskHandler = (
   task: Extract<Command, { kind: 'ScheduleTask' }>,
@@ -133,7 +130,7 @@ export async function runInMemory(
               : {}),
           },
         })
-        queue.push({ frame: slotId, event: toEvent(taskId, outcome) })
+        queue.push({ frame: slotId, event: outcomeEvent(taskId, outcome) })
         return
       }
       case 'ArmTimer':
@@ -286,25 +283,4 @@ const placeholderFrame: Frame = {
   lastEventId: 0,
   retries: [],
   retryCount: 0,
-}
-
-function toEvent(taskId: string, outcome: TaskOutcome): InterpreterEvent {
-  switch (outcome.kind) {
-    case 'succeeded':
-      return { kind: 'TaskSucceeded', taskId, output: outcome.output }
-    case 'failed':
-      return {
-        kind: 'TaskFailed',
-        taskId,
-        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-        ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
-      }
-    case 'timed-out':
-      return {
-        kind: 'TaskTimedOut',
-        taskId,
-        heartbeat: outcome.heartbeat ?? false,
-        ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
-      }
-  }
 }

@@ -157,3 +157,29 @@ function wrongType(arn: string, type: string, field: string): MillraceError {
     { field, arn },
   )
 }
+
+export interface ActivityArn {
+  readonly arn: string
+  readonly name: string
+  readonly local: boolean
+}
+
+/**
+ * Parses an activity ARN; throws InvalidArn when it is not one.
+ *
+ * @example
+ * parseActivityArn(engine, 'arn:aws:states:us-east-1:000000000000:activity:resize')
+ * // { arn, name: 'resize', local: true }
+ */
+export function parseActivityArn(
+  engine: Engine,
+  value: unknown,
+  field = 'activityArn',
+): ActivityArn {
+  const arn = requireString(value, field, MAX_ARN_LENGTH)
+  const { partition, region, account, type, rest } = splitStatesArn(arn, field)
+  if (type !== 'activity') throw wrongType(arn, type, field)
+  const [name] = rest
+  if (rest.length !== 1 || name === undefined || !SEGMENT.test(name)) throw invalidArn(arn, field)
+  return { arn, name, local: isLocal(engine, partition, region, account) }
+}

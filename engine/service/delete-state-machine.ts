@@ -1,6 +1,7 @@
 import { findStateMachine, markStateMachineDeleted } from '../store/state-machines.js'
 import { parseStateMachineArn } from './arns.js'
 import type { ServiceContext } from './context.js'
+import { forgetStateMachine } from './lookups.js'
 import { validationError } from './validation.js'
 
 export interface DeleteStateMachineRequest {
@@ -35,5 +36,6 @@ export async function deleteStateMachine(
     const row = await findStateMachine(trx, parsed.name, { forUpdate: true })
     if (row) await markStateMachineDeleted(trx, row.id)
   })
+  forgetStateMachine(ctx, parsed.arn)
   return {}
 }

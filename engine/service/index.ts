@@ -76,3 +76,48 @@ export {
   type ValidateStateMachineDefinitionRequest,
   type ValidateStateMachineDefinitionResponse,
 } from './validate-state-machine-definition.js'
+// Issue 4: function endpoints (push tasks), activities (pull tasks) and task tokens.
+export { closeActivityPolls, type ActivityDescription } from './activities.js'
+export { parseActivityArn, type ActivityArn } from './arns.js'
+export {
+  createActivity,
+  type CreateActivityRequest,
+  type CreateActivityResponse,
+} from './create-activity.js'
+export { deleteActivity, type DeleteActivityRequest } from './delete-activity.js'
+export { deleteFunction, type DeleteFunctionRequest } from './delete-function.js'
+export {
+  describeActivity,
+  type DescribeActivityRequest,
+  type DescribeActivityResponse,
+} from './describe-activity.js'
+export {
+  checkFunctionName,
+  DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+  functionArn,
+  FUNCTIONS_CHANNEL,
+  MAX_FUNCTION_TIMEOUT_SECONDS,
+  type FunctionDescription,
+} from './functions.js'
+export {
+  getActivityTask,
+  type GetActivityTaskRequest,
+  type GetActivityTaskResponse,
+} from './get-activity-task.js'
+export { getFunction, type GetFunctionRequest } from './get-function.js'
+export {
+  listActivities,
+  type ListActivitiesRequest,
+  type ListActivitiesResponse,
+} from './list-activities.js'
+export {
+  listFunctions,
+  type ListFunctionsRequest,
+  type ListFunctionsResponse,
+} from './list-functions.js'
+export { putFunction, type PutFunctionRequest, type PutFunctionResponse } from './put-function.js'
+export { sendTaskFailure, type SendTaskFailureRequest } from './send-task-failure.js'
+export { sendTaskHeartbeat, type SendTaskHeartbeatRequest } from './send-task-heartbeat.js'
+export { sendTaskSuccess, type SendTaskSuccessRequest } from './send-task-success.js'
+export { type TaskAnswerOptions } from './task-tokens.js'
+export { allowedHostsFrom, applyConfig, readConfig, type MillraceConfig } from './config.js'

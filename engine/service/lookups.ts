@@ -21,6 +21,39 @@ export interface FoundStateMachine {
   readonly row: StateMachineRow
 }
 
+/** How long a start may use a state machine row read earlier by this process. */
+const START_CACHE_MS = 1000
+const startCache = new WeakMap<object, Map<string, { row: StateMachineRow; at: number }>>()
+
+/**
+ * The active state machine a StartExecution names. AWS documents that "executions started
+ * immediately after calling UpdateStateMachine may use the previous state machine definition",
+ * so a start may use a row this process read up to a second ago, which saves a query on the hot
+ * path; changes made through this process are seen at once (forgetStateMachine). A deleted or
+ * missing machine is always read fresh.
+ */
+export async function stateMachineForStart(
+  ctx: ServiceContext,
+  arnValue: unknown,
+): Promise<StateMachineRow> {
+  const cache =
+    startCache.get(ctx.database) ?? new Map<string, { row: StateMachineRow; at: number }>()
+  startCache.set(ctx.database, cache)
+  const hit = typeof arnValue === 'string' ? cache.get(arnValue) : undefined
+  if (hit && Date.now() - hit.at < START_CACHE_MS) return hit.row
+  const { arn, status, row } = await requireStateMachine(ctx, arnValue)
+  if (status === 'ACTIVE') {
+    cache.set(arn, { row, at: Date.now() })
+    if (cache.size > 1000) cache.delete(cache.keys().next().value as string)
+  }
+  return row
+}
+
+/** Drop a state machine from the start cache (after it is updated or deleted here). */
+export function forgetStateMachine(ctx: ServiceContext, arn: string): void {
+  startCache.get(ctx.database)?.delete(arn)
+}
+
 /**
  * The state machine an ARN names. Throws InvalidArn for a malformed ARN, StateMachineDoesNotExist
  * when it names nothing, and StateMachineDeleting when it is being deleted unless `deleting` is

@@ -5,7 +5,7 @@ import { findExecution } from '../store/execution-queries.js'
 import { parseStateMachineArn } from './arns.js'
 import { checkName } from './check-name.js'
 import type { ServiceContext } from './context.js'
-import { requireStateMachine } from './lookups.js'
+import { stateMachineForStart } from './lookups.js'
 import { parseJsonInput } from './parse-json-input.js'
 
 export interface StartExecutionRequest {
@@ -45,7 +45,7 @@ export async function startExecution(
   const name =
     request.name === undefined || request.name === null ? randomUUID() : checkName(request.name)
   const input = parseJsonInput(request.input)
-  const { row: machine } = await requireStateMachine(ctx, request.stateMachineArn)
+  const machine = await stateMachineForStart(ctx, request.stateMachineArn)
   const executionArn = ctx.engine.executionArn(machine.name, name)
 
   const started = await ctx.engine.startExecution({

@@ -2,7 +2,7 @@ import { addRevision } from '../store/state-machines.js'
 import { checkRoleArn } from './arns.js'
 import { checkDefinition, definitionHash } from './check-definition.js'
 import type { ServiceContext } from './context.js'
-import { requireStateMachine } from './lookups.js'
+import { forgetStateMachine, requireStateMachine } from './lookups.js'
 import { validationError } from './validation.js'
 
 export interface UpdateStateMachineRequest {
@@ -41,7 +41,7 @@ export async function updateStateMachine(
   const definition = hasDefinition ? checkDefinition(request.definition) : undefined
   const roleArn = hasRole ? checkRoleArn(request.roleArn) : undefined
 
-  return ctx.engine.transaction(async (trx) => {
+  const updated = await ctx.engine.transaction(async (trx) => {
     const { row } = await requireStateMachine(ctx, request.stateMachineArn, {
       executor: trx,
       forUpdate: true,
@@ -58,4 +58,6 @@ export async function updateStateMachine(
     })
     return { updateDate: revision.createdAt, revisionId: String(revision.revision) }
   })
+  forgetStateMachine(ctx, request.stateMachineArn)
+  return updated
 }

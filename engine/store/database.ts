@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, sql, type Transaction } from 'kysely'
-import { PostgresJSDialect } from 'kysely-postgres-js'
 import postgres from 'postgres'
 import { lockDataDir } from './data-dir-lock.js'
 import { Mutex, PGliteDialect } from './pglite-dialect.js'
+import { ServerDialect } from './server-dialect.js'
 import { ServerListener } from './server-listener.js'
 import type { Tables } from './schema.js'
 
@@ -102,32 +102,47 @@ export async function openDatabase(config: DatabaseConfig = {}): Promise<Databas
     : openEmbedded(config.dataDir ?? DEFAULT_DATA_DIR, config.embeddedSeed)
 }
 
+/** postgres.js calls `onclose` when a connection closes; its types omit the option. */
+interface OnCloseOption {
+  readonly onclose: () => void
+}
+
 async function openServer(databaseUrl: string, config: DatabaseConfig): Promise<Database> {
   const applicationName = config.applicationName ?? 'millrace'
-  const client = postgres(databaseUrl, {
-    max: config.maxConnections ?? 10,
-    connection: { application_name: applicationName },
-    // "relation already exists, skipping" and friends: not the store's to print.
-    onnotice: () => {},
-    types: {
-      // As PGlite does: JSON text (toJsonb) is sent as it is, anything else is stringified.
-      // postgres.js alone would stringify the text again and store a JSON string.
-      json: {
-        to: 3802,
-        from: [114, 3802],
-        serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
-        parse: (text: string): unknown => JSON.parse(text),
+  // One postgres.js client per connection, lent to one kysely connection at a time and replaced
+  // once its connection closes: see ServerDialect for why not postgres.js's own pool.
+  const connect = (onClose: () => void) =>
+    postgres(databaseUrl, {
+      max: 1,
+      // Never closed by postgres.js itself: a connection closed between two statements of a
+      // transaction fails the transaction (ServerDialect), so only a real loss may close it.
+      max_lifetime: null,
+      onclose: onClose,
+      connection: { application_name: applicationName },
+      // "relation already exists, skipping" and friends: not the store's to print.
+      onnotice: () => {},
+      types: {
+        // As PGlite does: JSON text (toJsonb) is sent as it is, anything else is stringified.
+        // postgres.js alone would stringify the text again and store a JSON string.
+        json: {
+          to: 3802,
+          from: [114, 3802],
+          serialize: (value: unknown) =>
+            typeof value === 'string' ? value : JSON.stringify(value),
+          parse: (text: string): unknown => JSON.parse(text),
+        },
+        // int8 (ids, count(*)) as number, as PGlite returns it. Ids stay far below 2^53.
+        int8: {
+          to: 20,
+          from: [20],
+          serialize: (value: number | bigint | string) => String(value),
+          parse: (value: string) => Number(value),
+        },
       },
-      // int8 (ids, count(*)) as number, as PGlite returns it. Ids stay far below 2^53.
-      int8: {
-        to: 20,
-        from: [20],
-        serialize: (value: number | bigint | string) => String(value),
-        parse: (value: string) => Number(value),
-      },
-    },
+    } as postgres.Options<Record<string, postgres.PostgresType>> & OnCloseOption)
+  const db = new Kysely<Tables>({
+    dialect: new ServerDialect({ connect, maxConnections: config.maxConnections ?? 10 }),
   })
-  const db = new Kysely<Tables>({ dialect: new PostgresJSDialect({ postgres: client }) })
   // Fail here, not at the first query, when the URL is wrong.
   try {
     await sql`select 1`.execute(db)

@@ -1,4 +1,4 @@
-import { sql } from 'kysely'
+import { sql, type RawBuilder } from 'kysely'
 import type { Executor } from './database.js'
 import { toJsonb, type JsonValue } from './schema.js'
 
@@ -79,6 +79,13 @@ export interface NewTimer {
 /** A push task as the dispatcher needs it; `resource` is the Resource ARN. */
 export interface PushTask {
   readonly id: string
+  /**
+   * push: the call's answer is the task's result. callback (`.waitForTaskToken`): the call hands
+   * the task over, and SendTaskSuccess/Failure answers it later.
+   */
+  readonly kind: 'push' | 'callback'
+  /** The execution's ARN when the scheduling decision knew it (the dispatcher's headers). */
+  readonly executionArn?: string
   readonly executionId: string
   readonly frameId: string
   readonly stateName: string
@@ -221,53 +228,12 @@ export interface WriteSet {
 }
 
 export async function flush(trx: Executor, w: WriteSet): Promise<void> {
-  const inserts = w.frames.filter((f) => f.isNew)
+  const rows = newRows(w)
+  if (rows.count > 0) {
+    await sql`WITH ${insertCtes(rows, sql`${w.executionId}::uuid`, sql``)} SELECT 1`.execute(trx)
+  }
   const updates = w.frames.filter((f) => !f.isNew && f.dirty)
-  for (const chunk of chunks(inserts, 2000)) {
-    await trx
-      .insertInto('frames')
-      .values(
-        chunk.map((f) => ({
-          id: f.id,
-          execution_id: w.executionId,
-          group_id: f.groupId,
-          child_index: f.childIndex,
-          status: f.status as FrameStatusColumn,
-          input: f.input === null ? null : toJsonb(f.input),
-          snapshot: f.snapshot === null ? null : toJsonb(f.snapshot as JsonValue),
-          output: f.result ? toJsonb(f.result.output) : null,
-          error: f.result?.error ?? null,
-          cause: f.result?.cause ?? null,
-        })),
-      )
-      .execute()
-  }
   if (updates.length > 0) await updateFrames(trx, updates)
-  const newGroups = w.groups.filter((g) => g.isNew)
-  if (newGroups.length > 0) {
-    await trx
-      .insertInto('child_groups')
-      .values(
-        newGroups.map((g) => ({
-          id: g.id,
-          execution_id: w.executionId,
-          parent_frame_id: g.parentFrameId,
-          children_id: g.childrenId,
-          state_type: g.stateType,
-          total: g.total,
-          max_concurrency: g.maxConcurrency,
-          tolerated_failure_count: g.toleratedFailureCount,
-          tolerated_failure_percentage: g.toleratedFailurePercentage,
-          previous_event_id: g.previousEventId,
-          next_index: g.nextIndex,
-          running: g.running,
-          succeeded: g.succeeded,
-          failed: g.failed,
-          done: g.done,
-        })),
-      )
-      .execute()
-  }
   for (const g of w.groups.filter((x) => !x.isNew && x.dirty)) {
     await trx
       .updateTable('child_groups')
@@ -279,61 +245,6 @@ export async function flush(trx: Executor, w: WriteSet): Promise<void> {
         done: g.done,
       })
       .where('id', '=', g.id)
-      .execute()
-  }
-  for (const chunk of chunks(w.history, 2000)) {
-    await trx
-      .insertInto('history_events')
-      .values(
-        chunk.map((e) => ({
-          execution_id: w.executionId,
-          event_id: e.id,
-          previous_event_id: e.previousEventId,
-          type: e.type,
-          occurred_at: new Date(e.timestamp),
-          details: detailsOf(e),
-        })),
-      )
-      .execute()
-  }
-  for (const chunk of chunks(w.tasks, 2000)) {
-    await trx
-      .insertInto('tasks')
-      .values(
-        chunk.map((t) => ({
-          id: t.id,
-          execution_id: t.executionId,
-          frame_id: t.frameId,
-          state_name: t.stateName,
-          attempt: t.attempt,
-          kind: t.kind,
-          resource: t.resource,
-          activity_name: t.activityName,
-          input: toJsonb(t.input),
-          token_hash: t.tokenHash,
-          status: 'SCHEDULED' as const,
-          timeout_seconds: t.timeoutSeconds,
-          heartbeat_seconds: t.heartbeatSeconds,
-          lease_owner: t.leaseOwner,
-          lease_until: t.leaseUntil,
-          dispatch_count: t.kind === 'activity' ? 0 : 1,
-        })),
-      )
-      .execute()
-  }
-  for (const chunk of chunks(w.timers, 2000)) {
-    await trx
-      .insertInto('timers')
-      .values(
-        chunk.map((t) => ({
-          id: t.id,
-          execution_id: t.executionId,
-          frame_id: t.frameId,
-          task_id: t.taskId,
-          reason: t.reason,
-          fire_at: t.fireAt,
-        })),
-      )
       .execute()
   }
   const f = w.finish
@@ -356,7 +267,6 @@ export async function flush(trx: Executor, w: WriteSet): Promise<void> {
     .execute()
 }
 
-type FrameStatusColumn = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT'
 
 /**
  * One UPDATE for many frames, each guarded by the version it was read at. A frame changed by
@@ -457,20 +367,6 @@ export async function cancelOutstanding(
   await timers.execute()
 }
 
-/** The one `<type>EventDetails` object of an event, stored as { key: details }. */
-function detailsOf(e: HistoryRow): ReturnType<typeof toJsonb> | null {
-  for (const key of Object.keys(e)) {
-    if (key.endsWith('EventDetails')) return toJsonb({ [key]: e[key] as JsonValue })
-  }
-  return null
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
 /** A new execution's row, written together with everything its first decision made. */
 export interface NewExecution {
   readonly id: string
@@ -493,33 +389,63 @@ export async function insertStartedExecution(
   w: WriteSet,
 ): Promise<boolean> {
   const f = w.finish
-  const frames = w.frames.map((r) => ({
-    id: r.id,
-    group_id: r.groupId,
-    child_index: r.childIndex,
-    status: r.status,
-    input: jsonText(r.input),
-    snapshot: jsonText(r.snapshot as JsonValue | null),
-    output: r.result ? JSON.stringify(r.result.output) : null,
-    error: r.result?.error ?? null,
-    cause: r.result?.cause ?? null,
-  }))
-  const groups = w.groups.map((g) => ({
-    id: g.id,
-    parent_frame_id: g.parentFrameId,
-    children_id: g.childrenId,
-    state_type: g.stateType,
-    total: g.total,
-    max_concurrency: g.maxConcurrency,
-    tolerated_failure_count: g.toleratedFailureCount,
-    tolerated_failure_percentage: g.toleratedFailurePercentage,
-    previous_event_id: g.previousEventId,
-    next_index: g.nextIndex,
-    running: g.running,
-    succeeded: g.succeeded,
-    failed: g.failed,
-    done: g.done,
-  }))
+  const { rows } = await sql<{ id: string }>`
+    WITH e AS (
+      INSERT INTO executions (id, state_machine_id, revision_id, name, status, input, output, error,
+        cause, next_event_id, started_at, stopped_at)
+      VALUES (${e.id}::uuid, ${e.stateMachineId}, ${e.revisionId}, ${e.name}, ${f?.status ?? 'RUNNING'},
+        ${toJsonb(e.input)}::jsonb, ${f?.output === undefined ? null : toJsonb(f.output)}::jsonb,
+        ${f?.error ?? null}::text, ${f?.cause ?? null}::text, ${w.nextEventId}::int,
+        ${e.startedAt.toISOString()}::timestamptz, ${f ? f.stoppedAt.toISOString() : null}::timestamptz)
+      ON CONFLICT (state_machine_id, name) DO NOTHING
+      RETURNING id
+    ), ${insertCtes(newRows(w), sql`e.id`, sql`e, `)}
+    SELECT id FROM e`.execute(db)
+  return rows.length === 1
+}
+
+/** The rows a decision adds, as JSON arrays for jsonb_to_recordset (one parameter per table). */
+interface NewRows {
+  readonly frames: string
+  readonly groups: string
+  readonly history: string
+  readonly tasks: string
+  readonly timers: string
+  readonly count: number
+}
+
+function newRows(w: WriteSet): NewRows {
+  const frames = w.frames
+    .filter((r) => r.isNew)
+    .map((r) => ({
+      id: r.id,
+      group_id: r.groupId,
+      child_index: r.childIndex,
+      status: r.status,
+      input: jsonText(r.input),
+      snapshot: jsonText(r.snapshot as JsonValue | null),
+      output: r.result ? JSON.stringify(r.result.output) : null,
+      error: r.result?.error ?? null,
+      cause: r.result?.cause ?? null,
+    }))
+  const groups = w.groups
+    .filter((g) => g.isNew)
+    .map((g) => ({
+      id: g.id,
+      parent_frame_id: g.parentFrameId,
+      children_id: g.childrenId,
+      state_type: g.stateType,
+      total: g.total,
+      max_concurrency: g.maxConcurrency,
+      tolerated_failure_count: g.toleratedFailureCount,
+      tolerated_failure_percentage: g.toleratedFailurePercentage,
+      previous_event_id: g.previousEventId,
+      next_index: g.nextIndex,
+      running: g.running,
+      succeeded: g.succeeded,
+      failed: g.failed,
+      done: g.done,
+    }))
   const history = w.history.map((h) => ({
     event_id: h.id,
     previous_event_id: h.previousEventId,
@@ -550,58 +476,61 @@ export async function insertStartedExecution(
     reason: t.reason,
     fire_at: t.fireAt.toISOString(),
   }))
-  const json = (rows: unknown[]) => JSON.stringify(rows)
-  const { rows } = await sql<{ id: string }>`
-    WITH e AS (
-      INSERT INTO executions (id, state_machine_id, revision_id, name, status, input, output, error,
-        cause, next_event_id, started_at, stopped_at)
-      VALUES (${e.id}::uuid, ${e.stateMachineId}, ${e.revisionId}, ${e.name}, ${f?.status ?? 'RUNNING'},
-        ${toJsonb(e.input)}::jsonb, ${f?.output === undefined ? null : toJsonb(f.output)}::jsonb,
-        ${f?.error ?? null}::text, ${f?.cause ?? null}::text, ${w.nextEventId}::int,
-        ${e.startedAt.toISOString()}::timestamptz, ${f ? f.stoppedAt.toISOString() : null}::timestamptz)
-      ON CONFLICT (state_machine_id, name) DO NOTHING
-      RETURNING id
-    ), f AS (
+  return {
+    frames: JSON.stringify(frames),
+    groups: JSON.stringify(groups),
+    history: JSON.stringify(history),
+    tasks: JSON.stringify(tasks),
+    timers: JSON.stringify(timers),
+    count: frames.length + groups.length + history.length + tasks.length + timers.length,
+  }
+}
+
+/**
+ * Data-modifying CTEs inserting a decision's new rows, each table from one jsonb array, so a
+ * decision's inserts are one statement whatever their number. `executionId` is the expression
+ * for the execution's id and `from` what it needs in FROM (the new execution's CTE, or nothing).
+ */
+function insertCtes(rows: NewRows, executionId: RawBuilder<unknown>, from: RawBuilder<unknown>) {
+  return sql`f AS (
       INSERT INTO frames (id, execution_id, group_id, child_index, status, input, snapshot, output, error, cause)
-      SELECT r.id, e.id, r.group_id, r.child_index, r.status, r.input::jsonb, r.snapshot::jsonb,
+      SELECT r.id, ${executionId}, r.group_id, r.child_index, r.status, r.input::jsonb, r.snapshot::jsonb,
         r.output::jsonb, r.error, r.cause
-      FROM e, jsonb_to_recordset(${json(frames)}::jsonb) AS r(id uuid, group_id uuid, child_index int,
+      FROM ${from}jsonb_to_recordset(${rows.frames}::jsonb) AS r(id uuid, group_id uuid, child_index int,
         status text, input text, snapshot text, output text, error text, cause text)
     ), g AS (
       INSERT INTO child_groups (id, execution_id, parent_frame_id, children_id, state_type, total,
         max_concurrency, tolerated_failure_count, tolerated_failure_percentage, previous_event_id,
         next_index, running, succeeded, failed, done)
-      SELECT r.id, e.id, r.parent_frame_id, r.children_id, r.state_type, r.total, r.max_concurrency,
+      SELECT r.id, ${executionId}, r.parent_frame_id, r.children_id, r.state_type, r.total, r.max_concurrency,
         r.tolerated_failure_count, r.tolerated_failure_percentage, r.previous_event_id, r.next_index,
         r.running, r.succeeded, r.failed, r.done
-      FROM e, jsonb_to_recordset(${json(groups)}::jsonb) AS r(id uuid, parent_frame_id uuid,
+      FROM ${from}jsonb_to_recordset(${rows.groups}::jsonb) AS r(id uuid, parent_frame_id uuid,
         children_id text, state_type text, total int, max_concurrency int, tolerated_failure_count int,
         tolerated_failure_percentage float8, previous_event_id int, next_index int, running int,
         succeeded int, failed int, done boolean)
     ), h AS (
       INSERT INTO history_events (execution_id, event_id, previous_event_id, type, occurred_at, details)
-      SELECT e.id, r.event_id, r.previous_event_id, r.type, r.occurred_at, r.details
-      FROM e, jsonb_to_recordset(${json(history)}::jsonb) AS r(event_id int, previous_event_id int,
+      SELECT ${executionId}, r.event_id, r.previous_event_id, r.type, r.occurred_at, r.details
+      FROM ${from}jsonb_to_recordset(${rows.history}::jsonb) AS r(event_id int, previous_event_id int,
         type text, occurred_at timestamptz, details jsonb)
     ), t AS (
       INSERT INTO tasks (id, execution_id, frame_id, state_name, attempt, kind, resource, activity_name,
         input, token_hash, status, timeout_seconds, heartbeat_seconds, lease_owner, lease_until,
         dispatch_count)
-      SELECT r.id, e.id, r.frame_id, r.state_name, r.attempt, r.kind, r.resource, r.activity_name,
+      SELECT r.id, ${executionId}, r.frame_id, r.state_name, r.attempt, r.kind, r.resource, r.activity_name,
         r.input::jsonb, r.token_hash, 'SCHEDULED', r.timeout_seconds, r.heartbeat_seconds, r.lease_owner,
         r.lease_until, r.dispatch_count
-      FROM e, jsonb_to_recordset(${json(tasks)}::jsonb) AS r(id uuid, frame_id uuid, state_name text,
+      FROM ${from}jsonb_to_recordset(${rows.tasks}::jsonb) AS r(id uuid, frame_id uuid, state_name text,
         attempt int, kind text, resource text, activity_name text, input text, token_hash text,
         timeout_seconds int, heartbeat_seconds int, lease_owner text, lease_until timestamptz,
         dispatch_count int)
     ), tm AS (
       INSERT INTO timers (id, execution_id, frame_id, task_id, reason, fire_at)
-      SELECT r.id, e.id, r.frame_id, r.task_id, r.reason, r.fire_at
-      FROM e, jsonb_to_recordset(${json(timers)}::jsonb) AS r(id uuid, frame_id uuid, task_id uuid,
+      SELECT r.id, ${executionId}, r.frame_id, r.task_id, r.reason, r.fire_at
+      FROM ${from}jsonb_to_recordset(${rows.timers}::jsonb) AS r(id uuid, frame_id uuid, task_id uuid,
         reason text, fire_at timestamptz)
-    )
-    SELECT id FROM e`.execute(db)
-  return rows.length === 1
+    )`
 }
 
 /**

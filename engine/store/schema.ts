@@ -12,6 +12,7 @@ import type { ColumnType, Generated } from 'kysely'
 export interface Tables {
   millrace_migrations: MillraceMigrationsTable
   activities: ActivitiesTable
+  functions: FunctionsTable
   state_machines: StateMachinesTable
   state_machine_revisions: StateMachineRevisionsTable
   executions: ExecutionsTable
@@ -78,6 +79,16 @@ export interface ActivitiesTable {
   id: IdentityId
   name: string
   created_at: TimestampWithDefault
+}
+
+export interface FunctionsTable {
+  name: string
+  url: string
+  timeout_seconds: ColumnType<number, number | undefined, number>
+  headers: JsonbWithDefault<Record<string, string>>
+  max_concurrency: number | null
+  created_at: TimestampWithDefault
+  updated_at: TimestampWithDefault
 }
 
 export type StateMachineType = 'STANDARD' | 'EXPRESS'

@@ -93,6 +93,64 @@ export async function closeTask(
   return { frameId: row.frame_id, wasScheduled: row.status === 'SCHEDULED' }
 }
 
+export interface ClosedTask {
+  readonly frameId: string
+  readonly wasScheduled: boolean
+}
+
+export interface TaskClose {
+  readonly taskId: string
+  readonly result: TaskResult
+  readonly guard: TaskGuard
+}
+
+/**
+ * Close many open attempts in one statement (a Map's iterations answering together). Each close
+ * applies only if its attempt is open and its guard holds; the same task named twice is closed
+ * once, by its first close. Answers, per task id, the closed attempt or undefined.
+ */
+export async function closeTasks(
+  trx: Executor,
+  closes: readonly TaskClose[],
+): Promise<Map<string, ClosedTask | undefined>> {
+  const answer = new Map<string, ClosedTask | undefined>()
+  const first = new Map<string, TaskClose>()
+  for (const c of closes) if (!first.has(c.taskId)) first.set(c.taskId, c)
+  if (first.size === 0) return answer
+  const rows = [...first.values()].map((c) => ({
+    id: c.taskId,
+    status:
+      c.result.kind === 'succeeded'
+        ? 'SUCCEEDED'
+        : c.result.kind === 'failed'
+          ? 'FAILED'
+          : 'TIMED_OUT',
+    lease_owner: c.guard.leaseOwner ?? null,
+    dispatch_count: c.guard.dispatchCount ?? null,
+    token_hash: c.guard.tokenHash ?? null,
+  }))
+  const { rows: closed } = await sql<{
+    id: string
+    frame_id: string
+    was_scheduled: boolean
+    has_timers: boolean
+  }>`
+    UPDATE tasks AS t SET status = v.status, finished_at = clock_timestamp()
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS v(id uuid, status text, lease_owner text, dispatch_count int, token_hash text)
+    WHERE t.id = v.id AND t.status IN ('SCHEDULED', 'STARTED')
+      AND (v.lease_owner IS NULL OR t.lease_owner = v.lease_owner)
+      AND (v.dispatch_count IS NULL OR t.dispatch_count = v.dispatch_count)
+      AND (v.token_hash IS NULL OR t.token_hash = v.token_hash)
+    RETURNING t.id, t.frame_id, t.started_at IS NULL AS was_scheduled,
+      (t.timeout_seconds IS NOT NULL OR t.heartbeat_seconds IS NOT NULL) AS has_timers`.execute(trx)
+  const withTimers = closed.filter((r) => r.has_timers).map((r) => r.id)
+  if (withTimers.length > 0)
+    await trx.deleteFrom('timers').where('task_id', 'in', withTimers).execute()
+  for (const r of closed) answer.set(r.id, { frameId: r.frame_id, wasScheduled: r.was_scheduled })
+  return answer
+}
+
 export async function rootFrameId(trx: Executor, executionId: string): Promise<string> {
   const row = await trx
     .selectFrom('frames')
@@ -116,6 +174,7 @@ export async function takeExpiredPushTasks(
     .selectFrom('tasks')
     .select([
       'id',
+      'kind',
       'execution_id',
       'frame_id',
       'state_name',
@@ -125,8 +184,13 @@ export async function takeExpiredPushTasks(
       'timeout_seconds',
       'dispatch_count',
     ])
-    .where('kind', '=', 'push')
-    .where('status', 'in', ['SCHEDULED', 'STARTED'])
+    // A callback task (.waitForTaskToken) is taken over until its call handed it over (STARTED).
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('kind', '=', 'push'), eb('status', 'in', ['SCHEDULED', 'STARTED'])]),
+        eb.and([eb('kind', '=', 'callback'), eb('status', '=', 'SCHEDULED')]),
+      ]),
+    )
     .where('lease_until', '<', sql<Date>`clock_timestamp()`)
     .orderBy('lease_until')
     .limit(limit)
@@ -147,6 +211,7 @@ export async function takeExpiredPushTasks(
       .execute()
     tasks.push({
       id: r.id,
+      kind: r.kind === 'callback' ? 'callback' : 'push',
       executionId: r.execution_id,
       frameId: r.frame_id,
       stateName: r.state_name,

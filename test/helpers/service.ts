@@ -5,6 +5,7 @@ import pino from 'pino'
 import { expect } from 'vitest'
 import { Engine, type PushHandler } from '../../engine/runtime/engine.js'
 import {
+  createActivity,
   describeExecution,
   type DescribeExecutionResponse,
   type ServiceContext,
@@ -51,7 +52,10 @@ export async function openServiceHarness(backend: Backend): Promise<ServiceHarne
     pollIntervalMs: 50,
     pushHandler: echoHandler,
   })
-  return { test, engine, ctx: { engine, database: test.database } }
+  const ctx = { engine, database: test.database }
+  // PARKED's activity exists (a Task on an activity that does not exist fails at once).
+  await createActivity(ctx, { name: 'nobody-polls-this' })
+  return { test, engine, ctx }
 }
 
 /** A name no other test uses: `prefix-<random hex>`. */

@@ -15,6 +15,10 @@ import { MAX_PAYLOAD_BYTES, type Run, type Transition } from '../run.js'
  */
 export function runTask(run: Run, state: TaskState, input: JsonValue): Transition {
   return run.guard(state, () => {
+    const resource = state.resource
+    if (resource.kind === 'activity' && run.env.activityExists?.(resource.arn) === false) {
+      throw new AslError('States.Runtime', `The activity ${resource.arn} does not exist.`)
+    }
     const effective = run.applyInputPath(state.inputPath, input)
     const byToken =
       state.resource.kind === 'activity' ||
@@ -71,6 +75,20 @@ function positive(value: number, field: string): number {
 export function onTaskStarted(run: Run, state: TaskState, workerName?: string): Transition {
   emitStarted(run, state.resource, workerName)
   run.frame.waiting = { ...(run.frame.waiting as { kind: 'task'; taskId: string }), started: true }
+  return null
+}
+
+/**
+ * A `.waitForTaskToken` task was handed over: AWS records TaskSubmitted with what the call
+ * answered, and the state keeps waiting for SendTaskSuccess/Failure or its timeout.
+ */
+export function onTaskSubmitted(run: Run, state: TaskState, output: JsonValue): Transition {
+  ensureStarted(run, state)
+  run.emit('TaskSubmitted', 'taskSubmittedEventDetails', {
+    ...serviceFields(run, state.resource),
+    output: payloadText(output),
+    outputDetails: NOT_TRUNCATED,
+  })
   return null
 }
 

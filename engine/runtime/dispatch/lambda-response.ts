@@ -5,13 +5,18 @@ import {
   type JsonValue,
   type TaskResource,
 } from '../../asl/index.js'
-import type { TaskOutcome } from '../run-in-memory.js'
+import type { TaskOutcome } from '../task-outcome.js'
 
 /** A function endpoint's answer, as received: status and raw body text. */
 export interface FunctionResponse {
   readonly status: number
   readonly body: string
   readonly requestId?: string
+  /**
+   * The function said its answer is an error although the status is 2xx (Lambda's
+   * `X-Amz-Function-Error` header).
+   */
+  readonly functionError?: boolean
 }
 
 /**
@@ -38,8 +43,7 @@ export function lambdaOutcome(
       cause: `The function returned a body that is not JSON (HTTP ${response.status})`,
     }
   }
-  const isError =
-    response.status >= 300 || (isObject(payload) && typeof payload['errorType'] === 'string')
+  const isError = response.status >= 300 || response.functionError === true
   if (isError) {
     const errorType =
       isObject(payload) && typeof payload['errorType'] === 'string'

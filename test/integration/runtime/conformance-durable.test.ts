@@ -10,12 +10,7 @@ import { Engine } from '../../../engine/runtime/engine.js'
 import * as service from '../../../engine/service/index.js'
 import { runInMemory } from '../../../engine/runtime/run-in-memory.js'
 import type { Backend } from '../../../engine/store/index.js'
-import {
-  compareCase,
-  loadCases,
-  needsJsonata,
-  type ConformanceCase,
-} from '../../conformance/cases.js'
+import { compareCase, loadCases, type ConformanceCase } from '../../conformance/cases.js'
 import { standInHandler } from '../../conformance/stand-ins.js'
 import { describeEachBackend, openTestDatabase, type TestDatabase } from '../../helpers/database.js'
 
@@ -24,7 +19,7 @@ import { describeEachBackend, openTestDatabase, type TestDatabase } from '../../
  * engine too: same status, output, error, cause and history event types, with Waits shortened by
  * the engine's time scale and tasks answered by the same in-process stand-ins.
  */
-const cases = loadCases().filter((c) => !needsJsonata(c))
+const cases = loadCases()
 
 async function passesInMemory(c: ConformanceCase): Promise<boolean> {
   try {

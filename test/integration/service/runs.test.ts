@@ -23,7 +23,7 @@ import {
 } from '../../helpers/service.js'
 
 const LAMBDA = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:echo`
-const ACTIVITY = `arn:aws:states:${REGION}:${ACCOUNT}:activity:service-runs`
+const ACTIVITY = `arn:aws:states:${REGION}:${ACCOUNT}:activity:nobody-polls-this`
 
 describeEachBackend('service: running executions', (backend) => {
   let h: ServiceHarness

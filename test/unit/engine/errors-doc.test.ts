@@ -1,16 +1,25 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES, MillraceError, isMillraceError } from '../../../engine/errors.js'
+import {
+  ERROR_CODES,
+  MillraceError,
+  isMillraceError,
+  restStatusOf,
+  type ErrorCode,
+} from '../../../engine/errors.js'
 
 describe('error codes', () => {
   it('docs/errors.md lists exactly the codes of ERROR_CODES, with the same HTTP status', () => {
     const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/errors.md'), 'utf8')
-    const documented = [...doc.matchAll(/^\| `([A-Za-z]+)`\s*\| (\d{3})\s*\|/gm)].map((m) => [
-      m[1],
-      Number(m[2]),
+    const documented = [...doc.matchAll(/^\| `([A-Za-z]+)`\s*\| (\d{3})\s*\| (\d{3})\s*\|/gm)].map(
+      (m) => [m[1], Number(m[2]), Number(m[3])],
+    )
+    const table = Object.entries(ERROR_CODES).map(([code, e]) => [
+      code,
+      e.status,
+      restStatusOf(code as ErrorCode),
     ])
-    const table = Object.entries(ERROR_CODES).map(([code, e]) => [code, e.status])
     expect(documented.sort()).toEqual(table.sort())
   })
 

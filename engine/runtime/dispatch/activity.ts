@@ -1,0 +1,208 @@
+import type { Database, Unlisten } from '../../store/index.js'
+import { activityChannel, type ClaimedActivityTask, type Engine } from '../engine.js'
+
+/** How long an activity's LISTEN is kept after its last poller left. */
+const LINGER_MS = 30_000
+
+/** AWS: GetActivityTask "holds the connection open for up to 60 seconds". */
+export const MAX_POLL_MS = 60_000
+
+export interface PollOptions {
+  /** Ends the poll early (the client went away): it answers undefined. */
+  readonly signal?: AbortSignal | undefined
+  /** How long to wait for a task (default and maximum 60 s). */
+  readonly maxWaitMs?: number | undefined
+}
+
+interface Waiter {
+  readonly workerName: string | undefined
+  readonly resolve: (task: ClaimedActivityTask | undefined) => void
+  done: boolean
+}
+
+/**
+ * The long polls of GetActivityTask in one process, per activity: pollers wait in a FIFO queue,
+ * and one claim transaction serves as many of them as there are queued tasks
+ * (Engine.claimActivityTasks). A claim runs when a poller arrives, when the activity's NOTIFY
+ * says a task was queued (a decision sends it when it commits), and every `pollMs` while pollers
+ * wait (a lost notification costs latency, never a task). Claims of one activity never overlap
+ * in a process; notifications that arrive during a claim are folded into one more claim.
+ *
+ * A task handed to a poller whose client vanished in the meantime is not lost: its heartbeat or
+ * timeout fires and Retry/Catch decide, as on AWS.
+ */
+export class ActivityPolls {
+  private readonly queues = new Map<string, ActivityQueue>()
+  private closed = false
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly database: Database,
+    private readonly pollMs = 1000,
+  ) {}
+
+  /**
+   * Wait for a task of `activityName`, up to 60 s. Answers the claimed task, or undefined at the
+   * end of the poll (or when aborted or closed).
+   */
+  poll(
+    activityName: string,
+    workerName: string | undefined,
+    options: PollOptions = {},
+  ): Promise<ClaimedActivityTask | undefined> {
+    if (this.closed || options.signal?.aborted) return Promise.resolve(undefined)
+    let queue = this.queues.get(activityName)
+    if (!queue) {
+      queue = new ActivityQueue(
+        activityName,
+        this.engine,
+        this.database,
+        this.pollMs,
+        () => this.queues.delete(activityName),
+        (err) => this.engine.logger.warn({ err, activity: activityName }, 'activity claim failed'),
+      )
+      this.queues.set(activityName, queue)
+    }
+    return queue.add(workerName, Math.min(options.maxWaitMs ?? MAX_POLL_MS, MAX_POLL_MS), options)
+  }
+
+  /** Answer every waiting poll with no task and stop listening. */
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.all([...this.queues.values()].map((q) => q.close()))
+    this.queues.clear()
+  }
+}
+
+class ActivityQueue {
+  private readonly waiters: Waiter[] = []
+  private claiming = false
+  private wanted = false
+  private unlisten: Promise<Unlisten | undefined> | undefined
+  private ticker: NodeJS.Timeout | undefined
+  private linger: NodeJS.Timeout | undefined
+  private closed = false
+
+  constructor(
+    private readonly name: string,
+    private readonly engine: Engine,
+    private readonly database: Database,
+    private readonly pollMs: number,
+    private readonly onEmpty: () => void,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  add(
+    workerName: string | undefined,
+    waitMs: number,
+    options: PollOptions,
+  ): Promise<ClaimedActivityTask | undefined> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined
+      const onAbort = () => finish(undefined)
+      const waiter: Waiter = {
+        workerName,
+        done: false,
+        resolve: (task) => finish(task),
+      }
+      const finish = (task: ClaimedActivityTask | undefined) => {
+        if (waiter.done) return
+        waiter.done = true
+        clearTimeout(timer)
+        options.signal?.removeEventListener('abort', onAbort)
+        const i = this.waiters.indexOf(waiter)
+        if (i >= 0) this.waiters.splice(i, 1)
+        resolve(task)
+        this.maybeIdle()
+      }
+      timer = setTimeout(() => finish(undefined), waitMs)
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      this.waiters.push(waiter)
+      clearTimeout(this.linger)
+      this.linger = undefined
+      this.ensureListening()
+      this.kick()
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    clearTimeout(this.linger)
+    for (const w of [...this.waiters]) w.resolve(undefined)
+    await this.stopListening()
+  }
+
+  private ensureListening(): void {
+    if (this.unlisten || this.closed) return
+    this.unlisten = this.database
+      .listen(activityChannel(this.name), () => this.kick(), { onListening: () => this.kick() })
+      .catch(() => undefined) // the poll ticker below still finds the tasks
+    this.ticker = setInterval(() => this.kick(), this.pollMs)
+    this.ticker.unref()
+  }
+
+  private async stopListening(): Promise<void> {
+    clearInterval(this.ticker)
+    this.ticker = undefined
+    const unlisten = this.unlisten
+    this.unlisten = undefined
+    const stop = await unlisten
+    await stop?.()
+  }
+
+  /**
+   * With no poller left, keep listening a while (workers poll again right after an answer), then
+   * let the queue go.
+   */
+  private maybeIdle(): void {
+    if (this.waiters.length > 0 || this.claiming || this.closed || this.linger) return
+    this.linger = setTimeout(() => {
+      this.linger = undefined
+      if (this.waiters.length > 0 || this.claiming || this.closed) return
+      this.closed = true
+      this.onEmpty()
+      void this.stopListening()
+    }, LINGER_MS)
+    this.linger.unref()
+  }
+
+  /** Run a claim now, or right after the one in progress. */
+  private kick(): void {
+    this.wanted = true
+    if (!this.claiming) void this.claimLoop()
+  }
+
+  private async claimLoop(): Promise<void> {
+    this.claiming = true
+    try {
+      while (this.wanted && this.waiters.length > 0) {
+        this.wanted = false
+        const batch = [...this.waiters]
+        let claimed: ClaimedActivityTask[]
+        let t0 = 0
+        try {
+          t0 = Date.now()
+          claimed = await this.engine.claimActivityTasks(
+            this.name,
+            batch.map((w) => w.workerName),
+          )
+        } catch (err) {
+          // The database is away; the ticker tries again.
+          this.onError(err)
+          break
+        }
+        if (process.env['DEBUG_CLAIMS']) console.log('claim', Date.now() % 100000, batch.length, '->', claimed.length, Date.now() - t0, 'ms')
+        claimed.forEach((task, i) => {
+          const waiter = batch[i] as Waiter
+          // A poll that ended during the claim: its task is recovered by heartbeat or timeout.
+          waiter.resolve(task)
+        })
+        // Every poller was served: there may be more tasks for pollers still arriving.
+        if (claimed.length === batch.length && claimed.length > 0) this.wanted = true
+      }
+    } finally {
+      this.claiming = false
+      this.maybeIdle()
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { lookup as dnsLookup } from 'node:dns/promises'
+import { BlockList, isIP } from 'node:net'
+
+/**
+ * Which hosts push tasks may call (outbound safety against SSRF). Entries:
+ * - `localhost`, `api.example.com`: that host name (case-insensitive), whatever it resolves to;
+ * - `*.example.com`: any name under example.com;
+ * - `127.0.0.1`, `::1`: that address; `10.0.0.0/8`, `fd00::/8`: an address range;
+ * - `*`: every host (no protection: only for trusted definitions on a trusted network).
+ *
+ * A host name that no name entry covers is allowed only when every address it resolves to is in
+ * an address entry, and the call then connects to the address that was checked (a DNS answer
+ * that changes between the check and the connection cannot sneak in another host).
+ */
+export const DEFAULT_ALLOWED_HOSTS: readonly string[] = ['localhost', '127.0.0.0/8', '::1']
+
+export interface ResolvedHost {
+  /** The address to connect to; undefined: connect by name (a name entry allowed it). */
+  readonly address?: string
+  readonly family?: 4 | 6
+}
+
+export class HostAllowList {
+  private readonly any: boolean
+  private readonly names = new Set<string>()
+  private readonly suffixes: string[] = []
+  private readonly addresses = new BlockList()
+
+  constructor(entries: readonly string[] = DEFAULT_ALLOWED_HOSTS) {
+    this.any = entries.includes('*')
+    for (const raw of entries) {
+      const entry = raw
+        .trim()
+        .toLowerCase()
+        .replace(/^\[|\]$/g, '')
+      if (entry === '' || entry === '*') continue
+      const slash = entry.indexOf('/')
+      if (slash > 0) {
+        const net = entry.slice(0, slash)
+        const prefix = Number(entry.slice(slash + 1))
+        const family = isIP(net)
+        if (family === 0 || !Number.isInteger(prefix)) {
+          throw new Error(`allowed host ${JSON.stringify(raw)}: not an address range`)
+        }
+        this.addresses.addSubnet(net, prefix, family === 4 ? 'ipv4' : 'ipv6')
+      } else if (isIP(entry) !== 0) {
+        this.addresses.addAddress(entry, isIP(entry) === 4 ? 'ipv4' : 'ipv6')
+      } else if (entry.startsWith('*.')) {
+        this.suffixes.push(entry.slice(1))
+      } else {
+        this.names.add(entry)
+      }
+    }
+  }
+
+  /**
+   * Whether `hostname` (a URL's hostname) may be called; answers how to connect, or undefined
+   * when it may not.
+   */
+  async check(hostname: string): Promise<ResolvedHost | undefined> {
+    const host = hostname.toLowerCase().replace(/^\[|\]$/g, '')
+    if (this.any) return {}
+    const family = isIP(host)
+    if (family !== 0) return this.addressAllowed(host, family) ? {} : undefined
+    if (this.names.has(host) || this.suffixes.some((s) => host.endsWith(s))) return {}
+    let resolved: { address: string; family: number }[]
+    try {
+      resolved = await dnsLookup(host, { all: true })
+    } catch {
+      return undefined
+    }
+    if (resolved.length === 0) return undefined
+    if (!resolved.every((r) => this.addressAllowed(r.address, r.family))) return undefined
+    const first = resolved[0] as { address: string; family: number }
+    return { address: first.address, family: first.family === 6 ? 6 : 4 }
+  }
+
+  private addressAllowed(address: string, family: number): boolean {
+    return this.addresses.check(address, family === 6 ? 'ipv6' : 'ipv4')
+  }
+}

@@ -1,0 +1,225 @@
+import { sql } from 'kysely'
+import type { Executor } from './database.js'
+import type { JsonValue, TaskKind, TaskStatus } from './schema.js'
+
+/**
+ * Activities and the tasks answered by token: CreateActivity and friends, the claim of
+ * GetActivityTask, and the lookups of SendTaskSuccess/Failure/Heartbeat.
+ */
+
+export interface ActivityRow {
+  readonly id: number
+  readonly name: string
+  readonly createdAt: Date
+}
+
+/** Create an activity, or answer the one of that name (CreateActivity is idempotent on AWS). */
+export async function createActivity(db: Executor, name: string): Promise<ActivityRow> {
+  await db
+    .insertInto('activities')
+    .values({ name })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute()
+  return (await findActivity(db, name)) as ActivityRow
+}
+
+export async function findActivity(db: Executor, name: string): Promise<ActivityRow | undefined> {
+  const row = await db
+    .selectFrom('activities')
+    .select(['id', 'name', 'created_at'])
+    .where('name', '=', name)
+    .executeTakeFirst()
+  return row ? { id: row.id, name: row.name, createdAt: row.created_at } : undefined
+}
+
+/** Answers whether it existed. Its queued tasks stay; they time out as on AWS. */
+export async function deleteActivity(db: Executor, name: string): Promise<boolean> {
+  const result = await db.deleteFrom('activities').where('name', '=', name).executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
+
+export async function listActivities(
+  db: Executor,
+  page: { after: number | undefined; limit: number },
+): Promise<ActivityRow[]> {
+  let query = db
+    .selectFrom('activities')
+    .select(['id', 'name', 'created_at'])
+    .orderBy('id')
+    .limit(page.limit)
+  if (page.after !== undefined) query = query.where('id', '>', page.after)
+  return (await query.execute()).map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }))
+}
+
+export async function activityNames(db: Executor): Promise<string[]> {
+  return (await db.selectFrom('activities').select('name').execute()).map((r) => r.name)
+}
+
+/** An activity task just claimed for a poller (locked by the claiming transaction). */
+export interface ClaimableTask {
+  readonly id: string
+  readonly executionId: string
+  readonly frameId: string
+  readonly input: JsonValue
+  readonly heartbeatSeconds: number | null
+}
+
+/**
+ * Lock up to `limit` queued tasks of an activity, oldest first, skipping tasks another poller is
+ * claiming right now (SKIP LOCKED): each task goes to one poller, and pollers never wait on each
+ * other. The caller marks them STARTED in the same transaction.
+ */
+export async function lockQueuedActivityTasks(
+  trx: Executor,
+  activityName: string,
+  limit: number,
+): Promise<ClaimableTask[]> {
+  const rows = await trx
+    .selectFrom('tasks')
+    .select(['id', 'execution_id', 'frame_id', 'input', 'heartbeat_seconds'])
+    .where('activity_name', '=', activityName)
+    .where('status', '=', 'SCHEDULED')
+    .where('kind', '=', 'activity')
+    .orderBy('created_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute()
+  return rows.map((r) => ({
+    id: r.id,
+    executionId: r.execution_id,
+    frameId: r.frame_id,
+    input: r.input,
+    heartbeatSeconds: r.heartbeat_seconds,
+  }))
+}
+
+/** Whether any task of the activity is queued (a cheap look before taking a transaction). */
+export async function hasQueuedActivityTask(db: Executor, activityName: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('tasks')
+    .select(sql<number>`1`.as('one'))
+    .where('activity_name', '=', activityName)
+    .where('status', '=', 'SCHEDULED')
+    .where('kind', '=', 'activity')
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export interface StartedTask {
+  readonly id: string
+  readonly tokenHash: string
+  readonly workerName: string | null
+}
+
+/**
+ * Mark claimed tasks STARTED with the hash of the token handed to their poller, and move their
+ * heartbeat timers to now + HeartbeatSeconds: the worker has its full interval from the moment
+ * it holds the task. (Task and heartbeat timeouts are never scaled: the work runs in real time.)
+ */
+export async function markActivityTasksStarted(
+  trx: Executor,
+  tasks: readonly StartedTask[],
+): Promise<void> {
+  if (tasks.length === 0) return
+  const rows = tasks.map((t) => ({ id: t.id, token_hash: t.tokenHash, worker_name: t.workerName }))
+  await sql`
+    UPDATE tasks AS t SET status = 'STARTED', token_hash = v.token_hash,
+      worker_name = v.worker_name, started_at = clock_timestamp()
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS v(id uuid, token_hash text, worker_name text)
+    WHERE t.id = v.id AND t.status = 'SCHEDULED'`.execute(trx)
+  await sql`
+    UPDATE timers AS m
+    SET fire_at = clock_timestamp() + make_interval(secs => t.heartbeat_seconds)
+    FROM tasks AS t
+    WHERE m.task_id = t.id AND m.reason = 'HeartbeatTimeout'
+      AND t.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(tasks.map((t) => t.id))}::jsonb))`.execute(
+    trx,
+  )
+}
+
+/** A task found by the hash of its token. */
+export interface TokenTask {
+  readonly id: string
+  readonly executionId: string
+  readonly kind: TaskKind
+  /** The activity of an activity task; null for a `.waitForTaskToken` task. */
+  readonly activityName: string | null
+  readonly status: TaskStatus
+  readonly workerName: string | null
+  readonly heartbeatSeconds: number | null
+}
+
+export async function findTaskByToken(
+  db: Executor,
+  tokenHash: string,
+): Promise<TokenTask | undefined> {
+  const row = await db
+    .selectFrom('tasks')
+    .select([
+      'id',
+      'execution_id',
+      'kind',
+      'activity_name',
+      'status',
+      'worker_name',
+      'heartbeat_seconds',
+    ])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst()
+  return row
+    ? {
+        id: row.id,
+        executionId: row.execution_id,
+        kind: row.kind,
+        activityName: row.activity_name,
+        status: row.status,
+        workerName: row.worker_name,
+        heartbeatSeconds: row.heartbeat_seconds,
+      }
+    : undefined
+}
+
+/**
+ * SendTaskHeartbeat: push the task's heartbeat timer to now + HeartbeatSeconds, if
+ * the task is still open. One statement; it locks the timer row, so a heartbeat and the timer
+ * firing are ordered: a heartbeat that lost the race finds no open task. Answers whether the
+ * task is open (with or without a heartbeat timer).
+ */
+export async function beat(trx: Executor, tokenHash: string): Promise<boolean> {
+  const { rows } = await sql<{ open: boolean }>`
+    WITH task AS (
+      SELECT id, heartbeat_seconds FROM tasks
+      WHERE token_hash = ${tokenHash} AND status IN ('SCHEDULED', 'STARTED')
+    ), moved AS (
+      UPDATE timers AS m
+      SET fire_at = clock_timestamp() + make_interval(secs => task.heartbeat_seconds)
+      FROM task WHERE m.task_id = task.id AND m.reason = 'HeartbeatTimeout'
+      RETURNING m.id
+    )
+    SELECT EXISTS (SELECT 1 FROM task) AS open, (SELECT count(*) FROM moved) AS moved`.execute(trx)
+  return rows[0]?.open ?? false
+}
+
+/**
+ * A `.waitForTaskToken` task's call answered: the task is STARTED and its lease ends (nothing is
+ * dispatched again; the token answers it). Only the dispatcher holding the lease may do this.
+ */
+export async function markCallbackSubmitted(
+  trx: Executor,
+  taskId: string,
+  leaseOwner: string,
+  dispatchCount: number,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('tasks')
+    .set({ status: 'STARTED', started_at: sql<Date>`clock_timestamp()`, lease_until: null })
+    .where('id', '=', taskId)
+    .where('status', '=', 'SCHEDULED')
+    .where('lease_owner', '=', leaseOwner)
+    .where('dispatch_count', '=', dispatchCount)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}

@@ -1,0 +1,317 @@
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { sql } from 'kysely'
+import { afterEach, expect, it } from 'vitest'
+import type { JsonValue } from '../../../engine/asl/index.js'
+import {
+  createServerDatabase,
+  describeMultiConnection,
+  type ServerTestDatabase,
+} from '../../helpers/database.js'
+import { EngineProcess, killEngineProcesses } from '../../helpers/engine-process.js'
+import {
+  CHAIN,
+  allEnded,
+  checkExactlyOnce,
+  countEvents,
+  countRunning,
+  createMachine,
+  openDriver,
+  reference,
+  startExecutions,
+  stopMidDecision,
+  until,
+  type Driver,
+} from '../../helpers/runtime.js'
+
+/**
+ * What "a paused engine past its claim" means here. An engine holds two kinds of claim:
+ *
+ * - Locks, only inside a decision's transaction. Paused in the middle of one, it keeps them as
+ *   long as its session lives, and nobody can take that work; once the server ends the session
+ *   (idle_in_transaction_session_timeout, or a lost connection), the transaction is rolled back,
+ *   another engine takes the work, and the paused engine's remaining statements fail on the
+ *   dead session. The last test shows that.
+ * - Push task leases, which outlive transactions: the engine calls the function endpoint after
+ *   its decision committed, holding only a lease (lease_owner, lease_until, dispatch_count).
+ *   Paused past its lease, it comes back with an answer after another engine took the task over
+ *   and dispatched it again. Its answer is guarded by the lease it held (owner and dispatch
+ *   count, the fencing token), so it is refused, whether the new dispatcher has answered yet or
+ *   not. The first two tests show that.
+ */
+describeMultiConnection('a paused engine cannot write once another has taken its work', () => {
+  let server: ServerTestDatabase | undefined
+  let driver: Driver | undefined
+  let endpoint: Endpoint | undefined
+
+  afterEach(async () => {
+    const leftover = await killEngineProcesses()
+    await endpoint?.close()
+    await driver?.close()
+    await server?.drop()
+    endpoint = undefined
+    driver = undefined
+    server = undefined
+    expect(leftover, 'engine processes left running by the test').toEqual([])
+  })
+
+  const FUNCTION = 'arn:aws:lambda:us-east-1:000000000000:function:fenced'
+  /** What the engine logs (debug) when it drops an answer because the attempt is not open. */
+  const DROPPED = 'push task result dropped: the attempt is no longer open'
+  const FENCED = {
+    StartAt: 'Nap',
+    States: {
+      Nap: { Type: 'Wait', Seconds: 1, Next: 'Call' },
+      Call: { Type: 'Task', Resource: FUNCTION, ResultPath: '$.answer', Next: 'Done' },
+      Done: { Type: 'Pass', End: true },
+    },
+  }
+
+  /**
+   * Engine A dispatches the push task and is SIGSTOPped inside the call; its lease runs out;
+   * engine B takes the task over and calls the endpoint again. Answers both calls, unanswered.
+   */
+  async function pausedDispatcher() {
+    server = await createServerDatabase()
+    // The test process's Engine only starts the execution: its 1 s Wait lasts 100 ms, and the
+    // engine process that fires it schedules the task and dispatches it.
+    driver = await openDriver(server.url, { timeScale: 0.1 })
+    endpoint = await startEndpoint()
+    const machine = await createMachine(driver, 'fenced', FENCED)
+    const start = (engineId: string) =>
+      EngineProcess.start({
+        databaseUrl: (server as ServerTestDatabase).url,
+        engineId,
+        pollMs: 100,
+        logLevel: 'debug',
+        entry: ['test/integration/runtime/fixtures/push-engine.ts'],
+        env: { MILLRACE_PUSH_URL: (endpoint as Endpoint).url },
+      })
+    const a = await start('fence-a')
+    await startExecutions(driver, machine.arn, 1, () => ({ order: 42 }))
+    const first = await endpoint.next((c) => c.engine === 'fence-a')
+    a.signal('SIGSTOP')
+    expect(first.dispatch).toBe(1)
+
+    const db = driver.database.db
+    const task = await db.selectFrom('tasks').selectAll().executeTakeFirstOrThrow()
+    expect(task).toMatchObject({ id: first.task, status: 'SCHEDULED', lease_owner: 'fence-a' })
+    // A holds no lock on the task or its execution, only its lease: both rows can be locked.
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('tasks').select('id').forUpdate().noWait().execute()
+      await trx.selectFrom('executions').select('id').forUpdate().noWait().execute()
+    })
+    // The lease (timeout + 30 s, 90 s here) runs out while A is stopped. The test moves its end
+    // to now instead of waiting 90 s; nothing else about the take-over is staged.
+    await db
+      .updateTable('tasks')
+      .set({ lease_until: sql<Date>`clock_timestamp()` })
+      .where('id', '=', task.id)
+      .execute()
+
+    const b = await start('fence-b')
+    const second = await endpoint.next((c) => c.engine === 'fence-b')
+    expect(second).toMatchObject({ task: first.task, dispatch: 2 })
+    const taken = await db.selectFrom('tasks').selectAll().executeTakeFirstOrThrow()
+    expect(taken).toMatchObject({ lease_owner: 'fence-b', dispatch_count: 2 })
+    return { a, b, first, second, machine, executionStatus: () => executionRow(driver as Driver) }
+  }
+
+  it("refuses a paused dispatcher's answer after the engine that took over has answered", async () => {
+    const { a, b, first, second } = await pausedDispatcher()
+    const d = driver as Driver
+    second.answer({ by: 'fence-b' })
+    await until('the execution to end', async () => (await executionRow(d)).status !== 'RUNNING')
+    const decided = await snapshot(d)
+    const expected = await reference(FENCED, { order: 42 }, () => ({
+      kind: 'succeeded',
+      output: { by: 'fence-b' },
+    }))
+    expect(expected.output).toEqual({ order: 42, answer: { by: 'fence-b' } })
+    expect(decided.execution).toMatchObject({ status: 'SUCCEEDED', output: expected.output })
+    expect(decided.types).toEqual(expected.types)
+
+    // A wakes up with its answer in hand and tries to record it.
+    first.answer({ by: 'fence-a' })
+    a.signal('SIGCONT')
+    const outcome = await a.waitForLog(
+      (l) => l.msg === DROPPED || (l.msg === 'decision committed' && l.cause === 'events'),
+    )
+    expect(outcome.msg).toBe(DROPPED)
+    expect(await snapshot(d)).toEqual(decided)
+    expect(decided.task).toMatchObject({
+      status: 'SUCCEEDED',
+      lease_owner: 'fence-b',
+      dispatch_count: 2,
+    })
+
+    for (const e of [a, b]) expect(await e.stop()).toEqual({ code: 0, signal: null })
+  })
+
+  it("refuses a paused dispatcher's answer while the engine that took over is still calling", async () => {
+    const { a, b, first, second } = await pausedDispatcher()
+    const d = driver as Driver
+    const before = await snapshot(d)
+
+    first.answer({ by: 'fence-a' })
+    a.signal('SIGCONT')
+    // A either records its answer (a decision) or is refused: it must be refused.
+    const outcome = await a.waitForLog(
+      (l) => l.msg === DROPPED || (l.msg === 'decision committed' && l.cause === 'events'),
+    )
+    expect(outcome.msg).toBe(DROPPED)
+    // Nothing of A's answer was applied: the task is still B's and open.
+    expect(await snapshot(d)).toEqual(before)
+    expect(before.execution.status).toBe('RUNNING')
+    expect(before.task).toMatchObject({ status: 'SCHEDULED', lease_owner: 'fence-b' })
+
+    second.answer({ by: 'fence-b' })
+    await until('the execution to end', async () => (await executionRow(d)).status !== 'RUNNING')
+    const after = await snapshot(d)
+    const expected = await reference(FENCED, { order: 42 }, () => ({
+      kind: 'succeeded',
+      output: { by: 'fence-b' },
+    }))
+    expect(after.execution).toMatchObject({ status: 'SUCCEEDED', output: expected.output })
+    expect(after.types).toEqual(expected.types)
+    expect(after.types.filter((t) => t === 'LambdaFunctionSucceeded')).toHaveLength(1)
+
+    for (const e of [a, b]) expect(await e.stop()).toEqual({ code: 0, signal: null })
+  })
+
+  it('an engine paused inside a decision loses it to another engine once the server ends its session', async () => {
+    const COUNT = 200
+    server = await createServerDatabase()
+    driver = await openDriver(server.url)
+    const machine = await createMachine(driver, 'chain', CHAIN)
+    // What hands a hung engine's claims to the others: the server ends a session that sits in
+    // a transaction doing nothing. Sessions opened from now on (the engines') get it.
+    await sql`ALTER DATABASE ${sql.id(server.name)} SET idle_in_transaction_session_timeout = '3s'`.execute(
+      driver.database.db,
+    )
+    const url = server.url
+    const [a, b] = await Promise.all(
+      ['paused-a', 'paused-b'].map((engineId) =>
+        EngineProcess.start({ databaseUrl: url, engineId, pollMs: 100, logLevel: 'debug' }),
+      ),
+    )
+    if (!a || !b) throw new Error('two engines')
+    const db = driver.database
+    await startExecutions(driver, machine.arn, COUNT, (i) => ({ i }))
+
+    // A stops with a decision written and not committed: it holds the execution rows and the
+    // claimed timers of that decision, and B skips them (SKIP LOCKED) meanwhile.
+    const caught = await stopMidDecision(
+      db,
+      a,
+      async () => (await countEvents(db, machine.id, 'WaitStateExited')) >= COUNT / 2,
+    )
+    expect(caught).toBeGreaterThan(0)
+    expect(await countRunning(db, machine.id)).toBeGreaterThan(0)
+
+    // The server ends A's idle transaction; B takes the rest, A's claims included, while A is
+    // still stopped.
+    await allEnded(db, machine.id)
+    expect(a.stopped()).toBe(true)
+    const done = await checkExactlyOnce(db, machine.id, (_name, input) => reference(CHAIN, input))
+    expect(done.checked).toBe(COUNT)
+    expect(done.problems.slice(0, 20)).toEqual([])
+
+    // A resumes inside its decision: its next statement meets a closed session and the whole
+    // decision fails; the loop carries on.
+    const failedBefore = a.lines('timer loop failed; retrying').length
+    a.signal('SIGCONT')
+    await a.waitForLog(
+      (l) => l.msg === 'timer loop failed; retrying' && a.lines(l.msg).length > failedBefore,
+    )
+    const after = await checkExactlyOnce(db, machine.id, (_name, input) => reference(CHAIN, input))
+    expect(after.problems.slice(0, 20)).toEqual([])
+    expect(await countEvents(db, machine.id, 'WaitStateExited')).toBe(2 * COUNT)
+
+    for (const e of [a, b]) expect(await e.stop()).toEqual({ code: 0, signal: null })
+  })
+})
+
+async function executionRow(driver: Driver) {
+  return driver.database.db
+    .selectFrom('executions')
+    .select(['status', 'output', 'next_event_id', 'version'])
+    .executeTakeFirstOrThrow()
+}
+
+/** The execution, its history event types and its one task row, to compare before and after. */
+async function snapshot(driver: Driver) {
+  const db = driver.database.db
+  const history = await db
+    .selectFrom('history_events')
+    .select(['event_id', 'type'])
+    .orderBy('event_id')
+    .execute()
+  return {
+    execution: await executionRow(driver),
+    types: history.map((h) => h.type),
+    task: await db
+      .selectFrom('tasks')
+      .select(['id', 'status', 'lease_owner', 'dispatch_count'])
+      .executeTakeFirstOrThrow(),
+  }
+}
+
+interface Call {
+  readonly task: string
+  readonly dispatch: number
+  readonly engine: string
+  readonly input: unknown
+  answer(output: JsonValue): void
+}
+
+interface Endpoint {
+  readonly url: string
+  /** The first call (made or to come) that matches. */
+  next(match: (call: Call) => boolean, deadlineMs?: number): Promise<Call>
+  close(): Promise<void>
+}
+
+/** A function endpoint on 127.0.0.1 that holds every call until the test answers it. */
+async function startEndpoint(): Promise<Endpoint> {
+  const calls: Call[] = []
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const q = new URL(req.url ?? '/', 'http://localhost').searchParams
+      calls.push({
+        task: q.get('task') ?? '',
+        dispatch: Number(q.get('dispatch')),
+        engine: q.get('engine') ?? '',
+        input: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        answer: (output) => {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(output))
+        },
+      })
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/invoke`,
+    async next(match, deadlineMs = 30_000) {
+      let found: Call | undefined
+      await until(
+        'a call to the function endpoint',
+        () => (found = calls.find(match)) !== undefined,
+        deadlineMs,
+        20,
+      )
+      return found as Call
+    },
+    async close() {
+      server.closeAllConnections()
+      server.close()
+      await once(server, 'close')
+    },
+  }
+}
