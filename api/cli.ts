@@ -33,6 +33,8 @@ import * as service from '../engine/service/index.js'
 import { migrate, openDatabase, type Database } from '../engine/store/index.js'
 import { isMillraceError } from '../engine/errors.js'
 import * as client from './commands/client.js'
+import { activities, functions } from './commands/functions.js'
+import { setUpTaskDispatch } from './routes/task-dispatch.js'
 import { dev, newKey, serve } from './commands/serve.js'
 
 const USAGE = `usage:
@@ -50,7 +52,9 @@ client commands (a running server: --url or MILLRACE_URL, MILLRACE_API_KEY; --js
   millrace describe ARN|MACHINE/EXECUTION
   millrace list [NAME] [--status RUNNING|SUCCEEDED|FAILED|TIMED_OUT|ABORTED]
   millrace history ARN|MACHINE/EXECUTION [--follow]
-  millrace stop ARN|MACHINE/EXECUTION [--error E] [--cause C]`
+  millrace stop ARN|MACHINE/EXECUTION [--error E] [--cause C]
+  millrace functions put NAME URL [--timeout S] [--header K=V]… | get NAME | delete NAME | list | load FILE
+  millrace activities create NAME | delete NAME | list`
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -68,6 +72,10 @@ async function main(argv: string[]): Promise<number> {
         )
         return 0
       })
+    case 'functions':
+      return functions(rest)
+    case 'activities':
+      return activities(rest)
     case 'serve':
       return serve(rest, logger('info'))
     case 'dev':
@@ -130,10 +138,13 @@ async function engine(): Promise<number> {
     log,
     async (database) => {
       await migrate(database)
+      // Push tasks go to function endpoints over HTTP (MILLRACE_CONFIG, MILLRACE_ALLOWED_HOSTS).
+      const dispatch = await setUpTaskDispatch({ database, logger: log, env: process.env })
       const e = new Engine({
         database,
         logger: log,
         engineId,
+        pushHandler: dispatch.pushHandler,
         ...(process.env['MILLRACE_TIME_SCALE']
           ? { timeScale: numberEnv('MILLRACE_TIME_SCALE') }
           : {}),
@@ -142,6 +153,7 @@ async function engine(): Promise<number> {
           : {}),
       })
       await e.start()
+      await dispatch.applyConfig({ engine: e, database })
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           log.info({ signal }, 'stopping')
@@ -151,6 +163,7 @@ async function engine(): Promise<number> {
         process.once('SIGINT', () => stop('SIGINT'))
       })
       await e.stop()
+      await dispatch.close()
       return 0
     },
     applicationName,

@@ -1,16 +1,17 @@
 import type { ApiExtension } from './extension.js'
+import { taskDispatchExtension } from './routes/task-dispatch.js'
 
 /**
- * The extensions `millrace serve` and `millrace dev` load. The task-dispatch issue (activities,
- * GetActivityTask, SendTask*, the function registry) adds its extension here; nothing else in
- * `api/` needs to change for it.
+ * The extensions `millrace serve` and `millrace dev` load (and `buildApp` when its options name
+ * none): task dispatch brings activities, GetActivityTask, SendTask* and the function registry.
+ * A new feature adds its extension here; nothing else in `api/` needs to change for it.
  */
-export const DEFAULT_EXTENSIONS: readonly ApiExtension[] = []
+export const DEFAULT_EXTENSIONS: readonly ApiExtension[] = [taskDispatchExtension]
 
 /**
- * AWS actions millrace will answer once their extension is loaded. Until then the AWS door
- * answers them UnknownOperationException with a message that says they are not available yet,
- * rather than that they do not exist.
+ * AWS actions millrace answers through an extension. When an app is built without it (tests,
+ * embedders), the AWS door answers them UnknownOperationException with a message that says they
+ * are not available in this server, rather than that they do not exist.
  */
 export const PLANNED_AWS_ACTIONS: readonly string[] = [
   'CreateActivity',

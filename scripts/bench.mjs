@@ -27,6 +27,8 @@ try {
   if (url) {
     const durable = node('durable.js', { DATABASE_URL: url }).status ?? 1
     if (durable !== 0) code = durable
+    const api = node('api.js', { DATABASE_URL: url }).status ?? 1
+    if (api !== 0) code = api
   } else console.log('\ndurable benchmark SKIPPED: no DATABASE_URL and no PostgreSQL binaries')
 } finally {
   cluster?.stop()

@@ -183,7 +183,7 @@ function unknownAction(name: string): MillraceError {
   return new MillraceError(
     'UnknownOperationException',
     PLANNED_AWS_ACTIONS.includes(name)
-      ? `${TARGET_PREFIX}${name} is not available in this server yet`
+      ? `${TARGET_PREFIX}${name} is not available in this server (its extension is not loaded)`
       : `Unknown operation ${shown}`,
   )
 }

@@ -1,4 +1,8 @@
+import type { Logger } from 'pino'
+import { HttpDispatcher } from '../../engine/runtime/dispatch/http.js'
+import type { PushHandler } from '../../engine/runtime/engine.js'
 import * as service from '../../engine/service/index.js'
+import type { Database } from '../../engine/store/index.js'
 import { requestShape, responseShape } from '../aws/shapes.js'
 import type { ActionContext, ApiExtension, AwsAction } from '../extension.js'
 import { activityRoutes } from './activities.js'
@@ -68,8 +72,7 @@ export const taskDispatchActions: readonly AwsAction[] = [
       { activities: { type: 'array', items: activityItem }, nextToken: 'string' },
       ['activities'],
     ),
-    handle: (request, ctx) =>
-      service.listActivities(ctx.service, request as unknown as service.ListActivitiesRequest),
+    handle: (request, ctx) => service.listActivities(ctx.service, request),
   },
   {
     name: 'DeleteActivity',
@@ -146,5 +149,71 @@ export const taskDispatchExtension: ApiExtension = {
   rest: (app, deps) => {
     functionRoutes(app, deps.service)
     activityRoutes(app, deps.service)
+    // Long polls would hold app.close() up to 60 s: answer them (no task) at once instead.
+    app.addHook('preClose', async () => {
+      await service.closeActivityPolls(deps.service)
+    })
   },
+}
+
+/** What a process that runs an engine needs for push tasks; see {@link setUpTaskDispatch}. */
+export interface TaskDispatch {
+  /** The Engine's `pushHandler`: the real HTTP dispatcher. */
+  readonly pushHandler: PushHandler
+  readonly config: service.MillraceConfig
+  /** Registers the configuration's functions and activities (call once the engine started). */
+  applyConfig(ctx: service.ServiceContext): Promise<void>
+  /** Closes the dispatcher's connections and LISTEN (call after engine.stop()). */
+  close(): Promise<void>
+}
+
+/**
+ * The HTTP dispatcher and the configuration file of a process that runs an engine
+ * (`millrace engine`, `millrace serve`, `millrace dev`): MILLRACE_CONFIG names the file (see
+ * engine/service/config.ts), MILLRACE_ALLOWED_HOSTS the outbound allow-list (default loopback
+ * only), MILLRACE_FUNCTION_CONCURRENCY the calls in flight per function (default 32).
+ *
+ * @example
+ * const dispatch = await setUpTaskDispatch({ database, logger: log, env: process.env })
+ * const engine = new Engine({ database, logger: log, pushHandler: dispatch.pushHandler })
+ * await engine.start()
+ * await dispatch.applyConfig({ engine, database })
+ * // … on shutdown
+ * await engine.stop()
+ * await dispatch.close()
+ */
+export async function setUpTaskDispatch(options: {
+  readonly database: Database
+  readonly logger: Logger
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Overrides MILLRACE_CONFIG. */
+  readonly configFile?: string | undefined
+}): Promise<TaskDispatch> {
+  const file = options.configFile ?? options.env['MILLRACE_CONFIG']
+  const config = file ? service.readConfig(file) : {}
+  const allowedHosts = service.allowedHostsFrom(options.env, config)
+  const concurrency = options.env['MILLRACE_FUNCTION_CONCURRENCY']
+  const dispatcher = new HttpDispatcher({
+    database: options.database,
+    logger: options.logger,
+    ...(allowedHosts ? { allowedHosts } : {}),
+    ...(concurrency ? { maxConcurrencyPerFunction: Number(concurrency) } : {}),
+  })
+  await dispatcher.start()
+  if (allowedHosts) options.logger.info({ allowedHosts }, 'outbound allow-list')
+  return {
+    pushHandler: dispatcher.handle,
+    config,
+    async applyConfig(ctx) {
+      await service.applyConfig(ctx, config)
+      const fns = Object.keys(config.functions ?? {})
+      if (fns.length > 0 || (config.activities ?? []).length > 0) {
+        options.logger.info(
+          { functions: fns, activities: config.activities ?? [], file },
+          'configuration applied',
+        )
+      }
+    },
+    close: () => dispatcher.close(),
+  }
 }

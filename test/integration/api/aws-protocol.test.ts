@@ -1,6 +1,7 @@
 // The AWS JSON 1.0 door on the wire, through inject(): what each action answers byte for byte
 // (epoch-second timestamps, AWS's member names, `__type` errors), and the extension seam.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../../api/app.js'
 import { parseApiKeys } from '../../../api/auth/index.js'
 import type { ApiExtension } from '../../../api/extension.js'
 import { awsInject, openApiHarness, type ApiHarness } from '../../helpers/api.js'
@@ -213,11 +214,18 @@ describeEachBackend('AWS JSON 1.0 door', (backend) => {
       __type: 'UnknownOperationException',
       message: 'Unknown operation "FlyToTheMoon"',
     })
-    const planned = await call('SendTaskSuccess', { taskToken: 't', output: '{}' })
-    expect(planned.body).toEqual({
-      __type: 'UnknownOperationException',
-      message: 'AWSStepFunctions.SendTaskSuccess is not available in this server yet',
-    })
+    // An app built without the task-dispatch extension says the action is not loaded.
+    const bare = await buildApp({ service: api.ctx, auth: { mode: 'off' }, extensions: [] })
+    try {
+      const planned = await awsInject(bare, 'SendTaskSuccess', { taskToken: 't', output: '{}' })
+      expect(planned.json()).toEqual({
+        __type: 'UnknownOperationException',
+        message:
+          'AWSStepFunctions.SendTaskSuccess is not available in this server (its extension is not loaded)',
+      })
+    } finally {
+      await bare.close()
+    }
     const noTarget = await api.app.inject({ method: 'POST', url: '/', payload: '{}' })
     expect(noTarget.statusCode).toBe(400)
     expect(noTarget.json()).toMatchObject({ __type: 'UnknownOperationException' })

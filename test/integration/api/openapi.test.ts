@@ -34,8 +34,9 @@ describe('OpenAPI document (pglite)', () => {
       components: { schemas: Record<string, unknown> }
       security: unknown[]
     }>()
-    expect(Object.keys(doc.paths).sort()).toEqual(
-      [
+    // These, and the routes of the extensions loaded (api/extensions.ts).
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
         '/',
         '/health',
         '/ready',
@@ -47,7 +48,7 @@ describe('OpenAPI document (pglite)', () => {
         '/v1/state-machines/{name}/executions/{execution}/history',
         '/v1/state-machines/{name}/executions/{execution}/stop',
         '/v1/validate',
-      ].sort(),
+      ]),
     )
     expect(Object.keys(doc.paths['/v1/state-machines/{name}'] ?? {}).sort()).toEqual([
       'delete',
