@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
 import { afterEach, expect, it } from 'vitest'
 import type { JsonValue } from '../../../engine/asl/index.js'
+import * as decisions from '../../../engine/store/decisions.js'
 import {
   createServerDatabase,
   describeMultiConnection,
@@ -39,6 +40,10 @@ import {
  *   and dispatched it again. Its answer is guarded by the lease it held (owner and dispatch
  *   count, the fencing token), so it is refused, whether the new dispatcher has answered yet or
  *   not. The first two tests show that.
+ *
+ * Behind both, frame writes name the version they read, so a decision computed from a stale
+ * read is refused whole even without a lock (the third test): the last line of defence, should
+ * statements of a lost session ever reach the database some other way.
  */
 describeMultiConnection('a paused engine cannot write once another has taken its work', () => {
   let server: ServerTestDatabase | undefined
@@ -178,6 +183,57 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     expect(after.types.filter((t) => t === 'LambdaFunctionSucceeded')).toHaveLength(1)
 
     for (const e of [a, b]) expect(await e.stop()).toEqual({ code: 0, signal: null })
+  })
+
+  it('refuses frame writes computed from a stale read: frames are fenced by version', async () => {
+    server = await createServerDatabase()
+    driver = await openDriver(server.url)
+    const machine = await createMachine(driver, 'chain', CHAIN)
+    await startExecutions(driver, machine.arn, 1, () => ({ i: 1 }))
+    const db = driver.database.db
+    const frameIds = (await db.selectFrom('frames').select('id').execute()).map((f) => f.id)
+    // What a writer read before another engine moved the execution on.
+    const [stale] = await decisions.loadFrames(db, frameIds)
+    if (!stale) throw new Error('the execution has a frame')
+
+    const engine = await EngineProcess.start({
+      databaseUrl: server.url,
+      engineId: 'fresh',
+      pollMs: 100,
+    })
+    await until('the first Wait to be done', async () => {
+      return (await countEvents((driver as Driver).database, machine.id, 'WaitStateExited')) >= 1
+    })
+    const before = await db.selectFrom('frames').selectAll().execute()
+
+    // The stale writer holds no lock (it lost it); its write names the version it read.
+    const execution = await db.selectFrom('executions').select('id').executeTakeFirstOrThrow()
+    const write = db.transaction().execute((trx) =>
+      decisions.flush(trx, {
+        executionId: execution.id,
+        frames: [
+          {
+            ...stale,
+            dirty: true,
+            snapshot: { ...stale.snapshot, status: 'RUNNING', stale: true },
+          },
+        ],
+        groups: [],
+        history: [],
+        tasks: [],
+        timers: [],
+        nextEventId: 1,
+      }),
+    )
+    await expect(write).rejects.toBeInstanceOf(decisions.FencingError)
+    expect(await db.selectFrom('frames').selectAll().execute()).toEqual(before)
+
+    await allEnded(driver.database, machine.id)
+    const done = await checkExactlyOnce(driver.database, machine.id, (_name, input) =>
+      reference(CHAIN, input),
+    )
+    expect(done.problems).toEqual([])
+    expect(await engine.stop()).toEqual({ code: 0, signal: null })
   })
 
   it('an engine paused inside a decision loses it to another engine once the server ends its session', async () => {
