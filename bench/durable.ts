@@ -1,18 +1,23 @@
 /**
- * Durable-engine benchmark (../shared/bench/README.md): W1 (pass chain) and W4 (fan-out) against
- * a real PostgreSQL server with durability on, next to the PostgreSQL ceiling measured in the
- * same run with pgbench (one ~500-byte jsonb row inserted per transaction, 16 clients).
+ * Durable-engine benchmark (../shared/bench/README.md): W1 (pass chain), W2 (3 Tasks over HTTP to
+ * the echo function), W3 (activities, 4 worker processes using worker-sdk) and W4 (fan-out to the
+ * HTTP echo function) against a real PostgreSQL server with durability on, next to the
+ * PostgreSQL ceiling measured in the same run with pgbench (one ~500-byte jsonb row inserted per
+ * transaction, 16 clients). The echo function and the W3 workers are processes of their own.
  *
  * Needs DATABASE_URL (a server where it may create and drop a database `millrace_bench`).
  * `npm run bench` starts a throwaway cluster and sets it.
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { pino } from 'pino'
 import postgres from 'postgres'
+import { buildApp } from '../api/app.js'
+import { taskDispatchExtension } from '../api/routes/task-dispatch.js'
 import type { JsonValue } from '../engine/asl/index.js'
+import { HttpDispatcher } from '../engine/runtime/dispatch/http.js'
 import { Engine } from '../engine/runtime/engine.js'
 import * as service from '../engine/service/index.js'
 import { migrate, openDatabase } from '../engine/store/index.js'
@@ -33,19 +38,37 @@ const benchUrl = withDatabase(serverUrl, 'millrace_bench')
 
 const database = await openDatabase({ databaseUrl: benchUrl, maxConnections: 20 })
 await migrate(database)
-const engine = new Engine({
-  database,
-  logger: pino({ level: 'warn' }),
-  // W4's Task until the HTTP dispatcher exists: echo-counter in process.
-  pushHandler: (task) => {
-    const input = task.input as Record<string, JsonValue>
-    const counter = typeof input['counter'] === 'number' ? input['counter'] : 0
-    return Promise.resolve({ kind: 'succeeded', output: { ...input, counter: counter + 1 } })
-  },
-})
+const logger = pino({ level: 'warn' })
+const children: ChildProcess[] = []
+const here = import.meta.dirname
+const echoPort = (await child(path.join(here, 'echo-server.js'), {}, true)) as number
+const dispatcher = new HttpDispatcher({ database, logger, maxConcurrencyPerFunction: 64 })
+await dispatcher.start()
+const engine = new Engine({ database, logger, pushHandler: dispatcher.handle })
 await engine.start()
 
 const ctx = { engine, database }
+await service.putFunction(ctx, {
+  name: 'millrace-bench-echo',
+  url: `http://127.0.0.1:${echoPort}/`,
+  maxConcurrency: 64,
+})
+// W3's workers reach millrace over its API, as any worker does.
+const app = await buildApp({
+  service: ctx,
+  auth: { mode: 'off' },
+  extensions: [taskDispatchExtension],
+})
+const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 })
+const { activityArn } = await service.createActivity(ctx, { name: 'millrace-bench-w3' })
+for (let i = 0; i < 4; i++) {
+  await child(path.join(here, 'w3-worker.js'), {
+    MILLRACE_URL: apiUrl,
+    ACTIVITY_ARN: activityArn,
+    WORKER_NAME: `w3-${i}`,
+    CONCURRENCY: '4',
+  })
+}
 
 async function machine(name: string, definition: string): Promise<string> {
   return (await service.createStateMachine(ctx, { name, definition })).stateMachineArn
@@ -115,7 +138,54 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 
+/**
+ * W3: a closed loop like closedLoop, also measuring dispatch latency: from the moment the
+ * execution's first decision has committed (startExecution returned: the task is visible) to the
+ * moment a worker holds the task (`heldAt`, which the worker writes into its output).
+ */
+async function w3Loop(m: string, input: string, total: number, lanes: number) {
+  const latencies: number[] = []
+  const visible = new Map<string, number>()
+  let next = 0
+  const t0 = performance.now()
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < total) {
+        next++
+        const start = performance.now()
+        const name = `e${seq++}`
+        const { executionArn } = await service.startExecution(ctx, {
+          stateMachineArn: m,
+          name,
+          input,
+        })
+        visible.set(name, performance.timeOrigin + performance.now())
+        if ((await engine.waitForEnd(executionArn)) !== 'SUCCEEDED') throw new Error('W3 failed')
+        latencies.push(performance.now() - start)
+      }
+    }),
+  )
+  const seconds = (performance.now() - t0) / 1000
+  const rows = await database.db
+    .selectFrom('executions')
+    .select(['name', 'output'])
+    .where('name', 'in', [...visible.keys()])
+    .execute()
+  const dispatch = rows
+    .map((r) => (r.output as { heldAt: number }).heldAt - (visible.get(r.name) as number))
+    .map((ms) => Math.max(0, ms))
+  return { perSecond: total / seconds, ...percentiles(latencies), dispatch: percentiles(dispatch) }
+}
+
+function percentiles(values: number[]): { p50: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b)
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
+  return { p50: pct(0.5), p99: pct(0.99) }
+}
+
 const w1 = await machine('w1', read('w1-pass-chain.asl.json'))
+const w2 = await machine('w2', read('w2-task-chain.asl.json'))
+const w3 = await machine('w3', read('w3-activity.asl.json'))
 const w4 = await machine('w4', read('w4-fan-out.asl.json'))
 const small = read('input-small.json')
 const fanout = read('input-fanout.json')
@@ -127,6 +197,13 @@ const fanout40 = JSON.stringify({
 await closedLoop(w1, small, 200, 16) // warm-up
 const w1Runs = []
 for (let i = 0; i < 3; i++) w1Runs.push(await closedLoop(w1, small, 2000, 16))
+await closedLoop(w2, small, 200, 16) // warm-up
+const w2Runs = []
+for (let i = 0; i < 3; i++) w2Runs.push(await closedLoop(w2, small, 2000, 16))
+await w3Loop(w3, small, 50, 16) // warm-up
+const w3Runs = []
+for (let i = 0; i < 3; i++) w3Runs.push(await w3Loop(w3, small, 2000, 16))
+const w3Single = await w3Loop(w3, small, 300, 1)
 await runOne(w4, fanout40)
 const w4Runs = []
 for (let i = 0; i < 3; i++) w4Runs.push((await runOne(w4, fanout)) / 1000)
@@ -139,6 +216,18 @@ console.log(
   `  W1 pass-chain  ${fmt(median(w1Rates))} exec/s (min ${fmt(Math.min(...w1Rates))}, max ${fmt(Math.max(...w1Rates))}); ` +
     `${fmt(median(w1Rates) * 10)} transitions/s; p50 ${fmt(median(w1Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w1Runs.map((r) => r.p99)), 1)} ms`,
 )
+const w2Rates = w2Runs.map((r) => r.perSecond)
+console.log(
+  `  W2 task-chain  ${fmt(median(w2Rates))} exec/s (min ${fmt(Math.min(...w2Rates))}, max ${fmt(Math.max(...w2Rates))}); ` +
+    `p50 ${fmt(median(w2Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w2Runs.map((r) => r.p99)), 1)} ms (3 Tasks over HTTP)`,
+)
+const w3Rates = w3Runs.map((r) => r.perSecond)
+console.log(
+  `  W3 activity    ${fmt(median(w3Rates))} exec/s (min ${fmt(Math.min(...w3Rates))}, max ${fmt(Math.max(...w3Rates))}); ` +
+    `p50 ${fmt(median(w3Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w3Runs.map((r) => r.p99)), 1)} ms; ` +
+    `dispatch p50 ${fmt(median(w3Runs.map((r) => r.dispatch.p50)), 1)} ms, p99 ${fmt(median(w3Runs.map((r) => r.dispatch.p99)), 1)} ms; ` +
+    `1 in flight: dispatch p50 ${fmt(w3Single.dispatch.p50, 1)} ms, p99 ${fmt(w3Single.dispatch.p99, 1)} ms`,
+)
 console.log(
   `  W4 fan-out     ${fmt(median(w4Runs), 2)} s (min ${fmt(Math.min(...w4Runs), 2)}, max ${fmt(Math.max(...w4Runs), 2)})`,
 )
@@ -146,11 +235,16 @@ if (ceiling !== undefined) {
   console.log(
     `  PostgreSQL ceiling (pgbench, 1 jsonb row per commit, 16 clients): ${fmt(ceiling)} tps`,
   )
-  console.log(`  W1 / ceiling: ${fmt(median(w1Rates) / ceiling, 2)}`)
+  console.log(
+    `  W1 / ceiling: ${fmt(median(w1Rates) / ceiling, 2)}; W2 / ceiling: ${fmt(median(w2Rates) / ceiling, 3)}; W3 / ceiling: ${fmt(median(w3Rates) / ceiling, 3)}`,
+  )
 }
 console.log(`  peak RSS ${fmt(rss / 1024 / 1024)} MB`)
 
+for (const c of children) c.kill('SIGTERM')
+await app.close()
 await engine.stop()
+await dispatcher.close()
 await database.close()
 await admin`DROP DATABASE IF EXISTS millrace_bench`
 await admin.end()
@@ -159,4 +253,27 @@ function withDatabase(url: string, name: string): string {
   const u = new URL(url)
   u.pathname = `/${name}`
   return u.toString()
+}
+
+/** Starts a bench process (compiled, beside this file); answers its {"port"} line if asked. */
+function child(
+  file: string,
+  env: Record<string, string>,
+  waitForPort = false,
+): Promise<number | undefined> {
+  const c = spawn(process.execPath, [file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  children.push(c)
+  if (!waitForPort) return Promise.resolve(undefined)
+  return new Promise((resolve, reject) => {
+    let text = ''
+    c.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk
+      const nl = text.indexOf('\n')
+      if (nl >= 0) resolve((JSON.parse(text.slice(0, nl)) as { port: number }).port)
+    })
+    c.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)))
+  })
 }

@@ -85,7 +85,8 @@ export class StepFunctionsClient {
       throw new ConnectionError(`${action}: HTTP ${response.status} answered text that is not JSON`)
     }
     if (!response.ok) {
-      const type = typeof parsed['__type'] === 'string' ? parsed['__type'] : `HTTP${response.status}`
+      const type =
+        typeof parsed['__type'] === 'string' ? parsed['__type'] : `HTTP${response.status}`
       const name = type.slice(type.lastIndexOf('#') + 1)
       const message =
         typeof parsed['message'] === 'string'

@@ -31,8 +31,10 @@ export interface WorkerOptions<I, O> {
   /** Tasks worked on at once (and polls kept open). Default 1. */
   readonly concurrency?: number
   /**
-   * Send a heartbeat every this many seconds while a handler runs (set it below the state's
-   * HeartbeatSeconds). Default: none; call `ctx.heartbeat()` yourself.
+   * Send a heartbeat every this many seconds while a handler runs: keep it below the state's
+   * HeartbeatSeconds. The answers are also how the worker learns that the engine gave a task up
+   * (`ctx.signal` aborts). Default 10; 0 turns automatic heartbeats off (`ctx.heartbeat()` still
+   * works).
    */
   readonly heartbeatSeconds?: number
   /** Shown in the execution's ActivityStarted event. Default `<hostname>-<pid>`. */
@@ -65,6 +67,8 @@ export interface Worker {
   /** Resolves when the worker is STOPPED. */
   readonly stopped: Promise<void>
 }
+
+const DEFAULT_HEARTBEAT_SECONDS = 10
 
 /** The error a task gets when the worker stopped before its handler finished. */
 export const WORKER_STOPPED = 'Worker.Stopped'
@@ -128,9 +132,7 @@ class ActivityWorker<I, O> implements Worker {
     return this.stopping
   }
 
-  stopOnSignals(
-    options: { graceMs?: number; signals?: readonly NodeJS.Signals[] } = {},
-  ): Worker {
+  stopOnSignals(options: { graceMs?: number; signals?: readonly NodeJS.Signals[] } = {}): Worker {
     for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) {
       process.once(signal, () => {
         void this.stop(options.graceMs !== undefined ? { graceMs: options.graceMs } : {})
@@ -199,10 +201,8 @@ class ActivityWorker<I, O> implements Worker {
       task,
       (err) => this.report(err),
     )
-    const timer =
-      this.options.heartbeatSeconds !== undefined && this.options.heartbeatSeconds > 0
-        ? setInterval(() => beats.beat(), this.options.heartbeatSeconds * 1000)
-        : undefined
+    const every = this.options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS
+    const timer = every > 0 ? setInterval(() => beats.beat(), every * 1000) : undefined
     try {
       let outcome: { ok: true; output: O } | { ok: false; err: unknown }
       try {

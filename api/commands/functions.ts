@@ -40,7 +40,11 @@ export async function functions(args: string[]): Promise<number> {
         ...(Object.keys(headers).length > 0 ? { headers } : {}),
         ...(values['max-concurrency'] ? { maxConcurrency: Number(values['max-concurrency']) } : {}),
       })
-      print(values.json, fn, (f) => `${f['name']} → ${f['url']} (${f['timeoutSeconds']} s)`)
+      print(
+        values.json,
+        fn,
+        (f) => `${String(f['name'])} → ${String(f['url'])} (${String(f['timeoutSeconds'])} s)`,
+      )
       return 0
     }
     case 'get': {
@@ -80,6 +84,7 @@ export async function functions(args: string[]): Promise<number> {
       }
       return 0
     }
+    case undefined:
     default:
       return usage()
   }
@@ -113,6 +118,7 @@ export async function activities(args: string[]): Promise<number> {
       else for (const a of page.activities) console.log(String(a['activityArn']))
       return 0
     }
+    case undefined:
     default:
       return usage()
   }

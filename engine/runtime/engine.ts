@@ -50,6 +50,11 @@ export interface EngineOptions {
 }
 
 const TIMERS_CHANNEL = 'millrace_timers'
+/**
+ * How long a claimed activity task waits before its ActivityStarted is recorded by a decision of
+ * its own: an answer within this time records it together with the result.
+ */
+const ACTIVITY_STARTED_DELAY_MS = 25
 /** Decisions a transaction retries when PostgreSQL reports a deadlock or serialization failure. */
 const RETRYABLE = new Set(['40001', '40P01'])
 
@@ -85,6 +90,8 @@ export class Engine {
   private clockOffset: number | undefined
   private clockMeasuredAt = 0
   private readonly activityNames: ActivityNames
+  /** Claimed activity tasks whose ActivityStarted is still to be recorded (see claimActivityTasks). */
+  private readonly pendingStarts = new Map<string, () => void>()
   private unlistenActivities: (() => Promise<void>) | undefined
 
   constructor(private readonly options: EngineOptions) {
@@ -125,6 +132,7 @@ export class Engine {
     await Promise.all(this.loops)
     const grace = options.graceMs ?? 10_000
     await Promise.race([Promise.all([...this.inFlight]), sleep(grace)])
+    for (const record of [...this.pendingStarts.values()]) record()
     await work.releaseLeases(this.db.db, this.engineId)
     await this.unlisten?.()
     await this.unlistenActivities?.()
@@ -389,8 +397,15 @@ export class Engine {
     taskId: string,
     outcome: TaskOutcome,
     guard: work.TaskGuard = {},
+    /**
+     * The worker that holds the task (an activity task claimed by GetActivityTask): its
+     * ActivityStarted event, if not recorded yet, is recorded with the name before the outcome.
+     */
+    startedBy?: { readonly workerName?: string | undefined },
   ): Promise<'applied' | 'not-open'> {
     let applied = false
+    // The answer records the task's ActivityStarted itself (with the worker's name).
+    if (startedBy !== undefined) this.pendingStarts.delete(taskId)
     await this.apply(
       executionId,
       (_trx, _exec, closed) => {
@@ -399,13 +414,14 @@ export class Engine {
         if (!task) return Promise.resolve(null)
         applied = true
         const events: InterpreterEvent[] = []
-        if (task.wasScheduled) {
+        if (task.wasScheduled || startedBy !== undefined) {
+          // Already recorded (the usual case for a claimed task): the interpreter ignores it.
+          const workerName =
+            startedBy?.workerName ?? (outcome.kind === 'succeeded' ? outcome.workerName : undefined)
           events.push({
             kind: 'TaskStarted',
             taskId,
-            ...(outcome.kind === 'succeeded' && outcome.workerName
-              ? { workerName: outcome.workerName }
-              : {}),
+            ...(workerName ? { workerName } : {}),
           })
         }
         events.push(outcomeEvent(taskId, outcome))
@@ -425,66 +441,51 @@ export class Engine {
 
   /**
    * GetActivityTask's claim: hand up to `workerNames.length` queued tasks of an activity, oldest
-   * first, to waiting pollers, in one transaction. Each task gets a fresh task token (only its
-   * hash is kept), is marked STARTED with the poller's worker name, its heartbeat timer starts
-   * over, and its execution records ActivityStarted. Tasks another poller is claiming are skipped
-   * (SKIP LOCKED), so each task goes to exactly one poller. Answers the tasks claimed, in the
-   * order of `workerNames`.
+   * first, to waiting pollers. One statement marks them STARTED with a fresh task token each
+   * (only its hash is kept) and the poller's worker name, and restarts their heartbeat timers;
+   * tasks another poller is claiming are skipped (SKIP LOCKED), so each task goes to exactly one
+   * poller. The pollers get their tasks as soon as it commits; each execution's ActivityStarted
+   * is recorded 25 ms later by a decision of its own, or together with the answer when that
+   * comes first (SendTaskSuccess/Failure pass the worker name along). Answers the tasks claimed,
+   * in the order of `workerNames`.
    */
   async claimActivityTasks(
     activityName: string,
     workerNames: readonly (string | undefined)[],
   ): Promise<ClaimedActivityTask[]> {
     if (workerNames.length === 0) return []
-    const { handed, decided } = await this.transaction(async (trx) => {
-      const queued = await activities.lockQueuedActivityTasks(trx, activityName, workerNames.length)
-      const claims = queued.map((task, i) => ({
-        task,
-        token: randomBytes(32).toString('base64url'),
-        workerName: workerNames[i],
-      }))
-      const decided: [string, DecisionEffects, number][] = []
-      const handed: ClaimedActivityTask[] = []
-      if (claims.length === 0) return { handed, decided }
-      await activities.markActivityTasksStarted(
-        trx,
-        claims.map((c) => ({
-          id: c.task.id,
-          tokenHash: hashToken(c.token),
-          workerName: c.workerName ?? null,
-        })),
-      )
-      const byExecution = new Map<string, typeof claims>()
-      for (const c of claims) {
-        byExecution.set(c.task.executionId, [...(byExecution.get(c.task.executionId) ?? []), c])
+    const tokens = workerNames.map(() => randomBytes(32).toString('base64url'))
+    const claimed = await activities.claimActivityTasks(
+      this.db.db,
+      activityName,
+      workerNames.map((workerName, i) => ({
+        tokenHash: hashToken(tokens[i] as string),
+        workerName: workerName ?? null,
+      })),
+    )
+    for (const c of claimed) {
+      const workerName = workerNames[c.index]
+      const event: InterpreterEvent = {
+        kind: 'TaskStarted',
+        taskId: c.id,
+        ...(workerName !== undefined ? { workerName } : {}),
       }
-      // Sorted so two claimers never lock the same executions in opposite orders.
-      for (const executionId of [...byExecution.keys()].sort()) {
-        const exec = await executions.lockExecution(trx, executionId)
-        const mine = byExecution.get(executionId) as typeof claims
-        if (!exec || exec.status !== 'RUNNING') continue
-        const events: FrameEvent[] = mine.map((c) => ({
-          frameId: c.task.frameId,
-          event: {
-            kind: 'TaskStarted',
-            taskId: c.task.id,
-            ...(c.workerName !== undefined ? { workerName: c.workerName } : {}),
+      const record = () => {
+        clearTimeout(timer)
+        if (!this.pendingStarts.delete(c.id)) return
+        this.apply(c.executionId, () => Promise.resolve([{ frameId: c.frameId, event }])).catch(
+          (err: unknown) => {
+            // The answer or the timeout records it instead.
+            this.log.warn({ err, executionId: c.executionId }, 'ActivityStarted not recorded')
           },
-        }))
-        const effects = await this.decideLocked(trx, exec, events)
-        await this.notifyEffects(trx, effects)
-        decided.push([executionId, effects, events.length])
-        for (const c of mine) {
-          handed.push({ taskId: c.task.id, token: c.token, input: c.task.input })
-        }
+        )
       }
-      return { handed, decided }
-    })
-    for (const [executionId, effects, events] of decided) {
-      this.logDecision(executionId, 'events', events)
-      this.afterCommit(executionId, effects)
+      // A short wait lets a quick answer record ActivityStarted and the result in one decision
+      // (one commit fewer per task); a slow one finds ActivityStarted recorded meanwhile.
+      const timer = setTimeout(record, ACTIVITY_STARTED_DELAY_MS)
+      this.pendingStarts.set(c.id, record)
     }
-    return handed
+    return claimed.map((c) => ({ taskId: c.id, token: tokens[c.index] as string, input: c.input }))
   }
 
   /** A callback task's call answered 2xx: the task is handed over and waits for its token. */

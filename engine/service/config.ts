@@ -53,7 +53,7 @@ export function readConfig(file: string): MillraceConfig {
       throw new Error(`${file}: "${key}" must be a list of strings`)
     }
   }
-  return config as MillraceConfig
+  return config
 }
 
 /**

@@ -42,6 +42,7 @@ export async function sendTaskFailure(
       ...(cause !== undefined ? { cause } : {}),
     },
     { tokenHash },
+    task.kind === 'activity' ? { workerName: task.workerName ?? undefined } : undefined,
   )
   if (result !== 'applied') throw taskTimedOut()
   return {}

@@ -40,6 +40,7 @@ export async function sendTaskSuccess(
     task.id,
     { kind: 'succeeded', output },
     { tokenHash },
+    task.kind === 'activity' ? { workerName: task.workerName ?? undefined } : undefined,
   )
   if (result !== 'applied') throw taskTimedOut()
   return {}

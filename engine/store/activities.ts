@@ -55,89 +55,70 @@ export async function activityNames(db: Executor): Promise<string[]> {
   return (await db.selectFrom('activities').select('name').execute()).map((r) => r.name)
 }
 
-/** An activity task just claimed for a poller (locked by the claiming transaction). */
-export interface ClaimableTask {
+/** An activity task claimed for a poller. */
+export interface ClaimedTask {
   readonly id: string
   readonly executionId: string
   readonly frameId: string
   readonly input: JsonValue
-  readonly heartbeatSeconds: number | null
+  /** Which of the claims it answers (index into the `claims` argument). */
+  readonly index: number
 }
 
 /**
- * Lock up to `limit` queued tasks of an activity, oldest first, skipping tasks another poller is
- * claiming right now (SKIP LOCKED): each task goes to one poller, and pollers never wait on each
- * other. The caller marks them STARTED in the same transaction.
+ * Claim up to `claims.length` queued tasks of an activity, oldest first, in one statement:
+ * each becomes STARTED with its claim's token hash and worker name, and its heartbeat timer
+ * starts over (now + HeartbeatSeconds: the worker has its full interval from the moment it holds
+ * the task; task and heartbeat timeouts are never scaled). Tasks another claim holds are skipped
+ * (SKIP LOCKED): each task goes to one poller, and pollers never wait on each other.
  */
-export async function lockQueuedActivityTasks(
-  trx: Executor,
+export async function claimActivityTasks(
+  db: Executor,
   activityName: string,
-  limit: number,
-): Promise<ClaimableTask[]> {
-  const rows = await trx
-    .selectFrom('tasks')
-    .select(['id', 'execution_id', 'frame_id', 'input', 'heartbeat_seconds'])
-    .where('activity_name', '=', activityName)
-    .where('status', '=', 'SCHEDULED')
-    .where('kind', '=', 'activity')
-    .orderBy('created_at')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked()
-    .execute()
+  claims: readonly { readonly tokenHash: string; readonly workerName: string | null }[],
+): Promise<ClaimedTask[]> {
+  const values = claims.map((c, i) => ({
+    n: i + 1,
+    token_hash: c.tokenHash,
+    worker_name: c.workerName,
+  }))
+  const { rows } = await sql<{
+    id: string
+    execution_id: string
+    frame_id: string
+    input: JsonValue
+    n: number
+  }>`
+    WITH picked AS (
+      SELECT id FROM tasks
+      WHERE activity_name = ${activityName} AND status = 'SCHEDULED' AND kind = 'activity'
+      ORDER BY created_at
+      LIMIT ${claims.length}
+      FOR UPDATE SKIP LOCKED
+    ), numbered AS (
+      SELECT id, row_number() OVER () AS n FROM picked
+    ), claimed AS (
+      UPDATE tasks AS t SET status = 'STARTED', token_hash = v.token_hash,
+        worker_name = v.worker_name, started_at = clock_timestamp()
+      FROM numbered, jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
+        AS v(n int, token_hash text, worker_name text)
+      WHERE t.id = numbered.id AND v.n = numbered.n
+      RETURNING t.id, t.execution_id, t.frame_id, t.input, t.heartbeat_seconds, v.n
+    ), beats AS (
+      UPDATE timers AS m
+      SET fire_at = clock_timestamp() + make_interval(secs => c.heartbeat_seconds)
+      FROM claimed AS c
+      WHERE m.task_id = c.id AND m.reason = 'HeartbeatTimeout'
+      RETURNING m.id
+    )
+    SELECT id, execution_id, frame_id, input, n FROM claimed ORDER BY n`.execute(db)
   return rows.map((r) => ({
     id: r.id,
     executionId: r.execution_id,
     frameId: r.frame_id,
     input: r.input,
-    heartbeatSeconds: r.heartbeat_seconds,
+    index: Number(r.n) - 1,
   }))
-}
-
-/** Whether any task of the activity is queued (a cheap look before taking a transaction). */
-export async function hasQueuedActivityTask(db: Executor, activityName: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('tasks')
-    .select(sql<number>`1`.as('one'))
-    .where('activity_name', '=', activityName)
-    .where('status', '=', 'SCHEDULED')
-    .where('kind', '=', 'activity')
-    .limit(1)
-    .executeTakeFirst()
-  return row !== undefined
-}
-
-export interface StartedTask {
-  readonly id: string
-  readonly tokenHash: string
-  readonly workerName: string | null
-}
-
-/**
- * Mark claimed tasks STARTED with the hash of the token handed to their poller, and move their
- * heartbeat timers to now + HeartbeatSeconds: the worker has its full interval from the moment
- * it holds the task. (Task and heartbeat timeouts are never scaled: the work runs in real time.)
- */
-export async function markActivityTasksStarted(
-  trx: Executor,
-  tasks: readonly StartedTask[],
-): Promise<void> {
-  if (tasks.length === 0) return
-  const rows = tasks.map((t) => ({ id: t.id, token_hash: t.tokenHash, worker_name: t.workerName }))
-  await sql`
-    UPDATE tasks AS t SET status = 'STARTED', token_hash = v.token_hash,
-      worker_name = v.worker_name, started_at = clock_timestamp()
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS v(id uuid, token_hash text, worker_name text)
-    WHERE t.id = v.id AND t.status = 'SCHEDULED'`.execute(trx)
-  await sql`
-    UPDATE timers AS m
-    SET fire_at = clock_timestamp() + make_interval(secs => t.heartbeat_seconds)
-    FROM tasks AS t
-    WHERE m.task_id = t.id AND m.reason = 'HeartbeatTimeout'
-      AND t.id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(tasks.map((t) => t.id))}::jsonb))`.execute(
-    trx,
-  )
 }
 
 /** A task found by the hash of its token. */

@@ -57,76 +57,87 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
   async function result(executionArn: string) {
     await api.engine.waitForEnd(executionArn, 120_000)
     const d = await service.describeExecution(api.ctx, { executionArn })
-    const { events } = await service.getExecutionHistory(api.ctx, { executionArn, maxResults: 1000 })
+    const { events } = await service.getExecutionHistory(api.ctx, {
+      executionArn,
+      maxResults: 1000,
+    })
     return { ...d, events }
   }
 
-  it(`4 worker processes complete ${TASKS} tasks, each exactly once`, async () => {
-    const activityArn = await newActivity()
-    for (let i = 0; i < 4; i++) {
-      spawnWorker({ ACTIVITY_ARN: activityArn, WORKER_NAME: `w${i}`, CONCURRENCY: '4' })
-    }
-    const stateMachineArn = await machine({
-      StartAt: 'Work',
-      States: { Work: { Type: 'Task', Resource: activityArn, End: true } },
-    })
-    const arns: string[] = []
-    let next = 0
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < TASKS) {
-          const i = next++
-          const { executionArn } = await service.startExecution(api.ctx, {
-            stateMachineArn,
-            name: `e-${i}`,
-            input: JSON.stringify({ i, counter: 0 }),
-          })
-          arns[i] = executionArn
-        }
-      }),
-    )
-    const db = api.test.database.db
-    await until(
-      'every execution to end',
-      async () => {
-        const row = await db
-          .selectFrom('executions')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('status', '=', 'RUNNING')
-          .executeTakeFirstOrThrow()
-        return Number(row.n) === 0
-      },
-      300_000,
-      200,
-    )
-    // Every task handed to exactly one worker, once.
-    const took = workers.flatMap((w) => w.took.map((t) => t.input?.['i'] as number))
-    expect(took).toHaveLength(TASKS)
-    expect(new Set(took).size).toBe(TASKS)
-    // Every execution succeeded with one answer.
-    const rows = await db
-      .selectFrom('executions')
-      .innerJoin('state_machines', 'state_machines.id', 'executions.state_machine_id')
-      .select(['executions.id', 'executions.status', 'executions.output'])
-      .where('state_machines.name', '=', stateMachineArn.split(':')[6] ?? '')
-      .execute()
-    expect(rows).toHaveLength(TASKS)
-    for (const r of rows) {
-      expect(r.status).toBe('SUCCEEDED')
-      expect((r.output as { counter: number }).counter).toBe(1)
-    }
-    const counts = await db
-      .selectFrom('history_events')
-      .select(['type', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('execution_id', 'in', rows.map((r) => r.id))
-      .where('type', 'in', ['ActivityStarted', 'ActivitySucceeded', 'ActivityTimedOut'])
-      .groupBy('type')
-      .execute()
-    expect(Object.fromEntries(counts.map((c) => [c.type, Number(c.n)]))).toEqual({
-      ActivityStarted: TASKS,
-      ActivitySucceeded: TASKS,
-    })
-  })
+  it(
+    `4 worker processes complete ${TASKS} tasks, each exactly once`,
+    { timeout: 300_000 },
+    async () => {
+      const activityArn = await newActivity()
+      for (let i = 0; i < 4; i++) {
+        spawnWorker({ ACTIVITY_ARN: activityArn, WORKER_NAME: `w${i}`, CONCURRENCY: '4' })
+      }
+      const stateMachineArn = await machine({
+        StartAt: 'Work',
+        States: { Work: { Type: 'Task', Resource: activityArn, End: true } },
+      })
+      const arns: string[] = []
+      let next = 0
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < TASKS) {
+            const i = next++
+            const { executionArn } = await service.startExecution(api.ctx, {
+              stateMachineArn,
+              name: `e-${i}`,
+              input: JSON.stringify({ i, counter: 0 }),
+            })
+            arns[i] = executionArn
+          }
+        }),
+      )
+      const db = api.test.database.db
+      await until(
+        'every execution to end',
+        async () => {
+          const row = await db
+            .selectFrom('executions')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('status', '=', 'RUNNING')
+            .executeTakeFirstOrThrow()
+          return Number(row.n) === 0
+        },
+        300_000,
+        200,
+      )
+      // Every task handed to exactly one worker, once.
+      const took = workers.flatMap((w) => w.took.map((t) => t.input?.['i'] as number))
+      expect(took).toHaveLength(TASKS)
+      expect(new Set(took).size).toBe(TASKS)
+      // Every execution succeeded with one answer.
+      const rows = await db
+        .selectFrom('executions')
+        .innerJoin('state_machines', 'state_machines.id', 'executions.state_machine_id')
+        .select(['executions.id', 'executions.status', 'executions.output'])
+        .where('state_machines.name', '=', stateMachineArn.split(':')[6] ?? '')
+        .execute()
+      expect(rows).toHaveLength(TASKS)
+      for (const r of rows) {
+        expect(r.status).toBe('SUCCEEDED')
+        expect((r.output as { counter: number }).counter).toBe(1)
+      }
+      const counts = await db
+        .selectFrom('history_events')
+        .select(['type', (eb) => eb.fn.countAll<number>().as('n')])
+        .where(
+          'execution_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .where('type', 'in', ['ActivityStarted', 'ActivitySucceeded', 'ActivityTimedOut'])
+        .groupBy('type')
+        .execute()
+      expect(Object.fromEntries(counts.map((c) => [c.type, Number(c.n)]))).toEqual({
+        ActivityStarted: TASKS,
+        ActivitySucceeded: TASKS,
+      })
+    },
+  )
 
   it('a worker killed mid-task is detected by its heartbeat timeout; Retry sends the task to another worker; the late answer is refused', async () => {
     const activityArn = await newActivity()
@@ -181,8 +192,9 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
     await expect(
       api.aws('SendTaskSuccess', { taskToken: doomed.took[0]?.token, output: '{"late":1}' }),
     ).rejects.toMatchObject({ name: 'TaskTimedOut' })
-    expect(JSON.parse((await service.describeExecution(api.ctx, { executionArn })).output ?? ''))
-      .toEqual({ job: 'resize', counter: 1 })
+    expect(
+      JSON.parse((await service.describeExecution(api.ctx, { executionArn })).output ?? ''),
+    ).toEqual({ job: 'resize', counter: 1 })
   })
 
   it('a network cut between worker and engine: the answer is sent again and lands once it is back', async () => {

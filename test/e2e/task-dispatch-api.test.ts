@@ -11,6 +11,7 @@ import type { Backend } from '../../engine/store/index.js'
 import { startApiServer, type ApiServer } from '../helpers/api-server.js'
 import { describeEachBackend } from '../helpers/database.js'
 import { startFunctionServer, type FunctionServer } from '../helpers/function-server.js'
+import { startFunctionServerProcess } from '../helpers/worker-process.js'
 
 /**
  * The task-dispatch extension over a real socket: /v1/functions, /v1/activities, /v1/tasks/*
@@ -84,9 +85,9 @@ describeEachBackend('task dispatch API', (backend: Backend) => {
         url: `${fns.origin}/headers`,
       })
       const list = await api.rest('GET', '/functions?maxResults=1000')
-      expect((list.body as { functions: { name: string }[] }).functions.map((f) => f.name)).toContain(
-        name,
-      )
+      expect(
+        (list.body as { functions: { name: string }[] }).functions.map((f) => f.name),
+      ).toContain(name)
       expect((await api.rest('DELETE', `/functions/${name}`)).status).toBe(204)
       const gone = await api.rest('GET', `/functions/${name}`)
       expect(gone.status).toBe(404)
@@ -126,6 +127,50 @@ describeEachBackend('task dispatch API', (backend: Backend) => {
     })
   })
 
+  it('a .waitForTaskToken task is completed by a separate process', async () => {
+    const approver = await startFunctionServerProcess({ MILLRACE_URL: api.url })
+    try {
+      const name = unique('approve')
+      await api.rest('PUT', `/functions/${name}`, { url: `${approver.origin}/approve` })
+      const arn = await startOne(
+        {
+          StartAt: 'Approve',
+          States: {
+            Approve: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: name, Payload: { 'token.$': '$$.Task.Token' } },
+              TimeoutSeconds: 30,
+              End: true,
+            },
+          },
+        },
+        {},
+      )
+      const d = await ended(arn)
+      expect(d['status']).toBe('SUCCEEDED')
+      expect(JSON.parse(String(d['output']))).toEqual({ approvedBy: approver.pid })
+      const { events } = await api.aws<{ events: { type: string }[] }>('GetExecutionHistory', {
+        executionArn: arn,
+      })
+      expect(events.map((e) => e.type)).toContain('TaskSubmitted')
+    } finally {
+      await approver.stop()
+    }
+  })
+
+  it('closing the server answers waiting long polls at once', async () => {
+    const other = await startApiServer(backend)
+    await other.aws('CreateActivity', { name: 'idle' })
+    const poll = other.aws('GetActivityTask', {
+      activityArn: 'arn:aws:states:us-east-1:000000000000:activity:idle',
+    })
+    await new Promise((r) => setTimeout(r, 100))
+    await other.app.close()
+    expect(await poll).toEqual({})
+    await other.close()
+  })
+
   describe('activities', () => {
     it('the AWS SDK creates, polls and answers; a late answer is TaskTimedOut', async () => {
       const created = await sfn.send(new CreateActivityCommand({ name: unique('sdk') }))
@@ -162,7 +207,9 @@ describeEachBackend('task dispatch API', (backend: Backend) => {
       const { taskToken, input } = polled.body as { taskToken: string; input: unknown }
       expect(input).toEqual({ v: [1, 2] })
       expect((await api.rest('POST', '/tasks/heartbeat', { taskToken })).status).toBe(204)
-      expect((await api.rest('POST', '/tasks/success', { taskToken, output: { done: true } })).status).toBe(204)
+      expect(
+        (await api.rest('POST', '/tasks/success', { taskToken, output: { done: true } })).status,
+      ).toBe(204)
       expect(JSON.parse(String((await ended(arn))['output']))).toEqual({ done: true })
       const late = await api.rest('POST', '/tasks/heartbeat', { taskToken })
       expect(late.body).toMatchObject({ code: 'TaskTimedOut' })

@@ -80,8 +80,9 @@ export async function startApiServer(
       })
       const parsed = (await res.json()) as Record<string, unknown>
       if (!res.ok) {
-        const type = String(parsed['__type'] ?? res.status)
-        throw Object.assign(new Error(String(parsed['message'] ?? type)), {
+        const type = typeof parsed['__type'] === 'string' ? parsed['__type'] : String(res.status)
+        const message = typeof parsed['message'] === 'string' ? parsed['message'] : type
+        throw Object.assign(new Error(message), {
           name: type.slice(type.lastIndexOf('#') + 1),
         })
       }
@@ -97,7 +98,6 @@ export async function startApiServer(
       return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) }
     },
     async close() {
-      await service.closeActivityPolls(ctx)
       await app.close()
       await engine.stop({ graceMs: 1000 })
       await dispatcher.close()

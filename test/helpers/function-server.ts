@@ -79,7 +79,10 @@ export async function startFunctionServer(
       const custom = routes.get(url.pathname)
       if (custom) return custom(call, res)
       const json = (status: number, value: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() })
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'x-amzn-requestid': randomUUID(),
+        })
         res.end(JSON.stringify(value))
       }
       const lambdaError = (errorType: string, errorMessage: string) =>
@@ -135,6 +138,7 @@ export async function startFunctionServer(
           })
         case 'headers':
           return json(200, call.headers)
+        case undefined:
         default:
           return json(404, { message: `no endpoint ${url.pathname}` })
       }

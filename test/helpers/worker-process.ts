@@ -43,11 +43,15 @@ export class WorkerProcess {
    * const w = WorkerProcess.start({ MILLRACE_URL: url, ACTIVITY_ARN: arn, MODE: 'echo' })
    */
   static start(env: Record<string, string>): WorkerProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/fixtures/activity-worker.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/e2e/fixtures/activity-worker.ts'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     return new WorkerProcess(child)
   }
 
@@ -70,5 +74,40 @@ export class WorkerProcess {
     const t = setTimeout(() => this.child.kill('SIGKILL'), ms)
     await this.exited
     clearTimeout(t)
+  }
+}
+
+/** The function endpoints of function-server.ts in a process of their own. */
+export async function startFunctionServerProcess(env: Record<string, string> = {}): Promise<{
+  readonly origin: string
+  readonly pid: number
+  stop(): Promise<void>
+}> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/e2e/fixtures/function-server.ts'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = ''
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk
+      const nl = text.indexOf('\n')
+      if (nl >= 0) resolve((JSON.parse(text.slice(0, nl)) as { port: number }).port)
+    })
+    child.once('exit', (code) => reject(new Error(`function server exited with ${code}`)))
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    pid: child.pid ?? 0,
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+    },
   }
 }

@@ -18,6 +18,10 @@ interface Waiter {
   readonly workerName: string | undefined
   readonly resolve: (task: ClaimedActivityTask | undefined) => void
   done: boolean
+  /** In a claim now: its poll time running out must wait for the claim's answer. */
+  claiming: boolean
+  /** Its poll time ran out during a claim: it ends with no task if the claim gave it none. */
+  expired: boolean
 }
 
 /**
@@ -98,11 +102,12 @@ class ActivityQueue {
     options: PollOptions,
   ): Promise<ClaimedActivityTask | undefined> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined
       const onAbort = () => finish(undefined)
       const waiter: Waiter = {
         workerName,
         done: false,
+        claiming: false,
+        expired: false,
         resolve: (task) => finish(task),
       }
       const finish = (task: ClaimedActivityTask | undefined) => {
@@ -115,7 +120,12 @@ class ActivityQueue {
         resolve(task)
         this.maybeIdle()
       }
-      timer = setTimeout(() => finish(undefined), waitMs)
+      const timer = setTimeout(() => {
+        // A task claimed for this poll must reach it, else it would sit STARTED until its
+        // heartbeat or timeout fires (and a task without either, forever).
+        if (waiter.claiming) waiter.expired = true
+        else finish(undefined)
+      }, waitMs)
       options.signal?.addEventListener('abort', onAbort, { once: true })
       this.waiters.push(waiter)
       clearTimeout(this.linger)
@@ -178,10 +188,10 @@ class ActivityQueue {
       while (this.wanted && this.waiters.length > 0) {
         this.wanted = false
         const batch = [...this.waiters]
-        let claimed: ClaimedActivityTask[]
-        let t0 = 0
+        for (const w of batch) w.claiming = true
+        let claimed: ClaimedActivityTask[] = []
+        let failed = false
         try {
-          t0 = Date.now()
           claimed = await this.engine.claimActivityTasks(
             this.name,
             batch.map((w) => w.workerName),
@@ -189,14 +199,17 @@ class ActivityQueue {
         } catch (err) {
           // The database is away; the ticker tries again.
           this.onError(err)
-          break
+          failed = true
         }
-        if (process.env['DEBUG_CLAIMS']) console.log('claim', Date.now() % 100000, batch.length, '->', claimed.length, Date.now() - t0, 'ms')
-        claimed.forEach((task, i) => {
-          const waiter = batch[i] as Waiter
-          // A poll that ended during the claim: its task is recovered by heartbeat or timeout.
-          waiter.resolve(task)
+        batch.forEach((waiter, i) => {
+          waiter.claiming = false
+          // A poll whose client went away during the claim: its task is recovered by its
+          // heartbeat or timeout, as on AWS.
+          const task = claimed[i]
+          if (task) waiter.resolve(task)
+          else if (waiter.expired) waiter.resolve(undefined)
         })
+        if (failed) break
         // Every poller was served: there may be more tasks for pollers still arriving.
         if (claimed.length === batch.length && claimed.length > 0) this.wanted = true
       }

@@ -53,7 +53,9 @@ export function httpInvokeRequest(parameters: JsonValue): HttpInvokeRequest | Ta
     return runtimeError('ApiEndpoint must not carry credentials: use Headers')
   }
   const method = typeof p['Method'] === 'string' ? p['Method'].toUpperCase() : ''
-  if (!METHODS.has(method)) return runtimeError(`Method '${String(p['Method'])}' is not supported`)
+  if (!METHODS.has(method)) {
+    return runtimeError(`Method ${JSON.stringify(p['Method'] ?? null)} is not supported`)
+  }
 
   const transform = isObject(p['Transform']) ? p['Transform'] : {}
   const options = isObject(transform['RequestEncodingOptions'])

@@ -293,10 +293,7 @@ function functionOutcome(
 function isLambdaError(body: string): boolean {
   try {
     const parsed = JSON.parse(body) as unknown
-    return (
-      isObject(parsed as JsonValue) &&
-      typeof (parsed as { errorType?: unknown }).errorType === 'string'
-    )
+    return isObject(parsed) && typeof (parsed as { errorType?: unknown }).errorType === 'string'
   } catch {
     return false
   }

@@ -210,7 +210,10 @@ describeEachBackend('activities', (backend: Backend) => {
       await expectCode(service.sendTaskSuccess(ctx, { taskToken, output: '{x' }), 'InvalidOutput')
       await service.sendTaskSuccess(ctx, { taskToken, output: '"first"' })
       const first = await h.result(executionArn)
-      await expectCode(service.sendTaskSuccess(ctx, { taskToken, output: '"again"' }), 'TaskTimedOut')
+      await expectCode(
+        service.sendTaskSuccess(ctx, { taskToken, output: '"again"' }),
+        'TaskTimedOut',
+      )
       await expectCode(service.sendTaskFailure(ctx, { taskToken, error: 'Late' }), 'TaskTimedOut')
       await expectCode(service.sendTaskHeartbeat(ctx, { taskToken }), 'TaskTimedOut')
       const after = await h.result(executionArn)

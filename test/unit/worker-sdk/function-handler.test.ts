@@ -3,10 +3,14 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fastify } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFunctionHandler, TaskFailure, type FunctionContext } from '../../../worker-sdk/index.js'
+import {
+  createFunctionHandler,
+  TaskFailure,
+  type FunctionContext,
+} from '../../../worker-sdk/index.js'
 
 /** createFunctionHandler speaks the function call protocol on node:http and on fastify. */
-const handler = createFunctionHandler<{ n?: number; fail?: string }, unknown>(async (input, ctx) => {
+const handler = createFunctionHandler<{ n?: number; fail?: string }, unknown>((input, ctx) => {
   if (input.fail === 'task') throw new TaskFailure('Order.Invalid', 'no items')
   if (input.fail === 'error') throw new TypeError('boom')
   return { n: (input.n ?? 0) + 1, ctx: { ...ctx, signal: undefined } as Partial<FunctionContext> }
@@ -15,7 +19,9 @@ const handler = createFunctionHandler<{ n?: number; fail?: string }, unknown>(as
 const headers = {
   'content-type': 'application/json',
   'idempotency-key': 'task-1:2',
-  'x-millrace-execution-arn': encodeURIComponent('arn:aws:states:us-east-1:000000000000:execution:m:e'),
+  'x-millrace-execution-arn': encodeURIComponent(
+    'arn:aws:states:us-east-1:000000000000:execution:m:e',
+  ),
   'x-millrace-state-name': encodeURIComponent('Prüfen'),
   'x-millrace-attempt': '2',
   'x-millrace-task-id': 'task-1',

@@ -35,8 +35,9 @@ class FakeServer {
 
   readonly fetch: typeof fetch = async (_url, init) => {
     if (this.down) throw new TypeError('fetch failed (ECONNREFUSED)')
-    const action = String((init?.headers as Record<string, string>)['x-amz-target']).split('.')[1] ?? ''
-    const body = JSON.parse(String(init?.body)) as Record<string, unknown>
+    const action =
+      String((init?.headers as Record<string, string>)['x-amz-target']).split('.')[1] ?? ''
+    const body = JSON.parse(init?.body as string) as Record<string, unknown>
     this.calls.push({ action, body })
     const signal = init?.signal ?? undefined
     switch (action) {
@@ -89,7 +90,7 @@ afterEach(async () => {
 
 function start<I, O>(
   server: FakeServer,
-  handler: (input: I, ctx: TaskContext) => Promise<O>,
+  handler: (input: I, ctx: TaskContext) => Promise<O> | O,
   extra: Partial<Parameters<typeof createWorker<I, O>>[0]> = {},
 ): Worker {
   const w = createWorker<I, O>({
@@ -108,7 +109,7 @@ function start<I, O>(
 describe('worker-sdk: answers', () => {
   it('polls with its worker name and answers the result as JSON', async () => {
     const server = new FakeServer()
-    start<{ n: number }, { n: number }>(server, async (input) => ({ n: input.n + 1 }))
+    start<{ n: number }, { n: number }>(server, (input) => ({ n: input.n + 1 }))
     server.push('t1', { n: 41 })
     await until(() => server.answers('SendTaskSuccess').length === 1, 'the answer')
     expect(server.answers('SendTaskSuccess')[0]).toEqual({ taskToken: 't1', output: '{"n":42}' })
@@ -117,7 +118,7 @@ describe('worker-sdk: answers', () => {
 
   it('a TaskFailure becomes SendTaskFailure with its error and cause', async () => {
     const server = new FakeServer()
-    start(server, async () => {
+    start(server, () => {
       throw new TaskFailure('Image.TooLarge', '80 MB')
     })
     server.push('t1', {})
@@ -131,7 +132,7 @@ describe('worker-sdk: answers', () => {
 
   it("any other thrown error fails the task with the error's name and message", async () => {
     const server = new FakeServer()
-    start(server, async () => {
+    start(server, () => {
       throw new RangeError('n is out of range')
     })
     server.push('t1', {})
@@ -224,7 +225,7 @@ describe('worker-sdk: the server going away', () => {
     const server = new FakeServer()
     server.down = true
     const errors: Error[] = []
-    start(server, async () => ({ ok: 1 }), { onError: (e) => errors.push(e) })
+    start(server, () => ({ ok: 1 }), { onError: (e) => errors.push(e) })
     await until(() => errors.length >= 3, 'a few failed polls')
     server.down = false
     server.push('t1', {})
@@ -235,7 +236,7 @@ describe('worker-sdk: the server going away', () => {
   it('an answer that cannot be sent is sent again once the server is back', async () => {
     const server = new FakeServer()
     let cut!: () => void
-    start(server, async () => {
+    start(server, () => {
       server.down = true
       cut()
       return { after: 'cut' }
@@ -289,7 +290,11 @@ describe('worker-sdk: stop', () => {
     expect(w.state).toBe('STOPPED')
     expect((aborted as Error).name).toBe('WorkerStopped')
     expect(server.answers('SendTaskFailure')).toEqual([
-      { taskToken: 't1', error: 'Worker.Stopped', cause: 'worker unit stopped before the task finished' },
+      {
+        taskToken: 't1',
+        error: 'Worker.Stopped',
+        cause: 'worker unit stopped before the task finished',
+      },
     ])
     expect(server.answers('SendTaskSuccess')).toHaveLength(0)
   })

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { HostAllowList } from '../../../engine/runtime/dispatch/host-allow-list.js'
+
+/** The outbound allow-list: which hosts push tasks may call (docs/functions.md). */
+describe('HostAllowList', () => {
+  const table: { entries?: string[]; host: string; allowed: boolean; why: string }[] = [
+    { host: '127.0.0.1', allowed: true, why: 'loopback is allowed by default' },
+    { host: '127.8.9.10', allowed: true, why: 'the whole 127.0.0.0/8 range' },
+    { host: '[::1]', allowed: true, why: 'IPv6 loopback, bracketed as in a URL' },
+    { host: 'localhost', allowed: true, why: 'the name localhost' },
+    { host: '10.0.0.1', allowed: false, why: 'a private address is not loopback' },
+    { host: '169.254.169.254', allowed: false, why: 'the cloud metadata address' },
+    { host: 'metadata.invalid', allowed: false, why: 'a name that does not resolve' },
+    { entries: ['10.0.0.0/8'], host: '10.1.2.3', allowed: true, why: 'an address range' },
+    { entries: ['10.0.0.0/8'], host: '11.0.0.1', allowed: false, why: 'outside the range' },
+    { entries: ['10.0.0.0/8'], host: '127.0.0.1', allowed: false, why: 'the default is replaced' },
+    {
+      entries: ['api.example.com'],
+      host: 'API.example.com',
+      allowed: true,
+      why: 'names ignore case',
+    },
+    { entries: ['*.example.com'], host: 'a.b.example.com', allowed: true, why: 'a wildcard' },
+    {
+      entries: ['*.example.com'],
+      host: 'example.com',
+      allowed: false,
+      why: 'the wildcard needs a label',
+    },
+    { entries: ['*.example.com'], host: 'evilexample.com', allowed: false, why: 'not a subdomain' },
+    { entries: ['*'], host: '8.8.8.8', allowed: true, why: 'everything' },
+    {
+      entries: ['127.0.0.0/8'],
+      host: 'localhost',
+      allowed: true,
+      why: 'a name resolving into a range',
+    },
+  ]
+  for (const c of table) {
+    it(`${c.host} with [${(c.entries ?? ['default']).join(', ')}]: ${c.why}`, async () => {
+      const list = new HostAllowList(c.entries)
+      expect((await list.check(c.host)) !== undefined).toBe(c.allowed)
+    })
+  }
+
+  it('connects to the address it checked when an address entry allowed a name', async () => {
+    const resolved = await new HostAllowList(['127.0.0.0/8', '::1']).check('localhost')
+    expect(resolved?.address).toMatch(/^(127\.|::1)/)
+  })
+
+  it('refuses an entry that is not a range', () => {
+    expect(() => new HostAllowList(['nonsense/8'])).toThrow(/not an address range/)
+  })
+})
