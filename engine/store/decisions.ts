@@ -267,7 +267,6 @@ export async function flush(trx: Executor, w: WriteSet): Promise<void> {
     .execute()
 }
 
-
 /**
  * One UPDATE for many frames, each guarded by the version it was read at. A frame changed by
  * someone else since then makes the whole decision fail (and retry from a fresh read).

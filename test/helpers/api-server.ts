@@ -6,7 +6,7 @@ import { buildApp } from '../../api/app.js'
 import { taskDispatchExtension } from '../../api/routes/task-dispatch.js'
 import { HttpDispatcher } from '../../engine/runtime/dispatch/http.js'
 import { Engine } from '../../engine/runtime/engine.js'
-import * as service from '../../engine/service/index.js'
+import type * as service from '../../engine/service/index.js'
 import type { Backend } from '../../engine/store/index.js'
 import { openTestDatabase, type TestDatabase } from './database.js'
 

@@ -1,11 +1,7 @@
 import { sql } from 'kysely'
 import postgres from 'postgres'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import {
-  describeWithServer,
-  openTestDatabase,
-  type TestDatabase,
-} from '../../helpers/database.js'
+import { describeWithServer, openTestDatabase, type TestDatabase } from '../../helpers/database.js'
 
 /**
  * Connections to the server that die under the store (a restart, an administrator, a network
@@ -52,10 +48,20 @@ describeWithServer('server connections lost under the store', () => {
     })
     await expect(attempt).rejects.toThrow()
     // Neither row: the first was rolled back with the session, the second never ran.
-    expect(await db.selectFrom('t' as never).selectAll().execute()).toEqual([])
+    expect(
+      await db
+        .selectFrom('t' as never)
+        .selectAll()
+        .execute(),
+    ).toEqual([])
     // The store carries on with new connections.
     await sql`insert into t values (3)`.execute(db)
-    expect(await db.selectFrom('t' as never).selectAll().execute()).toEqual([{ x: 3 }])
+    expect(
+      await db
+        .selectFrom('t' as never)
+        .selectAll()
+        .execute(),
+    ).toEqual([{ x: 3 }])
   })
 
   it('replaces connections that died while idle', async () => {
