@@ -118,12 +118,7 @@ async function openServer(databaseUrl: string, config: DatabaseConfig): Promise<
       // transaction fails the transaction (ServerDialect), so only a real loss may close it.
       max_lifetime: null,
       onclose: onClose,
-      connection: {
-        application_name: applicationName,
-        // A process stopped inside a transaction (paused, partitioned) holds its locks only this
-        // long; then the server ends its session and its work is another engine's to take.
-        idle_in_transaction_session_timeout: 60_000,
-      },
+      connection: { application_name: applicationName },
       // "relation already exists, skipping" and friends: not the store's to print.
       onnotice: () => {},
       types: {
