@@ -4,6 +4,7 @@ import { Engine } from '../engine/runtime/engine.js'
 import { migrate, openDatabase, type Database } from '../engine/store/index.js'
 import { buildApp, type Limits } from './app.js'
 import type { AuthConfig } from './auth/index.js'
+import { setUpTaskDispatch } from './routes/task-dispatch.js'
 
 export interface ServerOptions {
   readonly host: string
@@ -44,14 +45,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     applicationName: 'millrace serve',
   })
   let engine: Engine | undefined
+  let dispatch: Awaited<ReturnType<typeof setUpTaskDispatch>> | undefined
   try {
     await migrate(database)
+    // Push tasks go to function endpoints over HTTP (MILLRACE_CONFIG, MILLRACE_ALLOWED_HOSTS).
+    dispatch = await setUpTaskDispatch({ database, logger: log, env: process.env })
     engine = new Engine({
       database,
       logger: log,
+      pushHandler: dispatch.pushHandler,
       ...(options.engineId !== undefined ? { engineId: options.engineId } : {}),
     })
     await engine.start()
+    await dispatch.applyConfig({ engine, database })
     const app = await buildApp({
       service: { engine, database },
       auth: options.auth,
@@ -60,6 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
     const url = await app.listen({ host: options.host, port: options.port })
     const running = engine
+    const dispatcher = dispatch
     return {
       url,
       app,
@@ -68,11 +75,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       async close() {
         await app.close()
         await running.stop()
+        await dispatcher.close()
         await database.close()
       },
     }
   } catch (err) {
     await engine?.stop()
+    await dispatch?.close()
     await database.close()
     throw err
   }
