@@ -711,25 +711,30 @@ export class Engine {
           timers.map((t) => t.id),
         )
         if (!exec || exec.status !== 'RUNNING') continue
+        // Task and heartbeat timeouts close their attempts in one statement, as results do.
+        const timeouts = timers.filter(
+          (t) => t.reason === 'TaskTimeout' || t.reason === 'HeartbeatTimeout',
+        )
+        const closed = await work.closeTasks(
+          trx,
+          timeouts.map((t) => ({
+            taskId: t.taskId as string,
+            result: { kind: 'timed-out', heartbeat: t.reason === 'HeartbeatTimeout' },
+            guard: {},
+          })),
+        )
         const events: FrameEvent[] = []
         for (const t of timers) {
           if (t.reason === 'TaskTimeout' || t.reason === 'HeartbeatTimeout') {
-            const heartbeat = t.reason === 'HeartbeatTimeout'
-            const closed = await work.closeTask(
-              trx,
-              t.taskId as string,
-              { kind: 'timed-out', heartbeat },
-              {},
-            )
-            if (!closed) continue
-            if (closed.wasScheduled)
-              events.push({
-                frameId: t.frameId,
-                event: { kind: 'TaskStarted', taskId: t.taskId as string },
-              })
+            const taskId = t.taskId as string
+            const task = closed.get(taskId)
+            closed.delete(taskId)
+            if (!task) continue
+            if (task.wasScheduled)
+              events.push({ frameId: t.frameId, event: { kind: 'TaskStarted', taskId } })
             events.push({
               frameId: t.frameId,
-              event: { kind: 'TaskTimedOut', taskId: t.taskId as string, heartbeat },
+              event: { kind: 'TaskTimedOut', taskId, heartbeat: t.reason === 'HeartbeatTimeout' },
             })
           } else {
             events.push({ frameId: t.frameId, event: { kind: 'TimerFired', timerId: t.id } })

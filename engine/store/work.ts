@@ -61,38 +61,6 @@ export type TaskResult =
   | { readonly kind: 'failed'; readonly error?: string; readonly cause?: string }
   | { readonly kind: 'timed-out'; readonly heartbeat?: boolean; readonly cause?: string }
 
-/**
- * Close an open attempt (SCHEDULED or STARTED) with its result. Answers undefined when the
- * attempt is closed already or the guard does not hold: a late, repeated or fenced-off answer
- * changes nothing.
- */
-export async function closeTask(
-  trx: Executor,
-  taskId: string,
-  result: TaskResult,
-  guard: TaskGuard,
-): Promise<{ frameId: string; wasScheduled: boolean } | undefined> {
-  let q = trx
-    .selectFrom('tasks')
-    .select(['frame_id', 'status'])
-    .where('id', '=', taskId)
-    .where('status', 'in', ['SCHEDULED', 'STARTED'])
-  if (guard.leaseOwner !== undefined) q = q.where('lease_owner', '=', guard.leaseOwner)
-  if (guard.dispatchCount !== undefined) q = q.where('dispatch_count', '=', guard.dispatchCount)
-  if (guard.tokenHash !== undefined) q = q.where('token_hash', '=', guard.tokenHash)
-  const row = await q.forUpdate().executeTakeFirst()
-  if (!row) return undefined
-  const status =
-    result.kind === 'succeeded' ? 'SUCCEEDED' : result.kind === 'failed' ? 'FAILED' : 'TIMED_OUT'
-  await trx
-    .updateTable('tasks')
-    .set({ status, finished_at: sql`clock_timestamp()` })
-    .where('id', '=', taskId)
-    .execute()
-  await trx.deleteFrom('timers').where('task_id', '=', taskId).execute()
-  return { frameId: row.frame_id, wasScheduled: row.status === 'SCHEDULED' }
-}
-
 export interface ClosedTask {
   readonly frameId: string
   readonly wasScheduled: boolean

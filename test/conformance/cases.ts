@@ -53,13 +53,6 @@ export function loadCases(): ConformanceCase[] {
     )
 }
 
-/** Cases that need JSONata, workflow variables or Arguments/Output (the JSONata issue). */
-export function needsJsonata(c: ConformanceCase): boolean {
-  if (['jsonata', 'variables-assign', 'output-arguments'].includes(c.category)) return true
-  const text = JSON.stringify(c.definition)
-  return /"QueryLanguage"\s*:\s*"JSONata"|"Assign"\s*:|\{%/.test(text)
-}
-
 export interface Actual {
   readonly status: string
   readonly output?: unknown
