@@ -50,6 +50,8 @@ CREATE TRIGGER state_machine_revisions_immutable
 -- so decisions about one execution are serial while different executions run in parallel.
 CREATE TABLE executions (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  -- insertion order: breaks ties between executions started within the same millisecond
+  seq bigint GENERATED ALWAYS AS IDENTITY,
   state_machine_id bigint NOT NULL REFERENCES state_machines (id) ON DELETE CASCADE,
   revision_id bigint NOT NULL REFERENCES state_machine_revisions (id),
   name text NOT NULL,
@@ -68,7 +70,7 @@ CREATE TABLE executions (
   UNIQUE (state_machine_id, name)
 );
 
-CREATE INDEX executions_list_idx ON executions (state_machine_id, started_at DESC, id);
+CREATE INDEX executions_list_idx ON executions (state_machine_id, started_at DESC, seq DESC);
 CREATE INDEX executions_running_idx ON executions (started_at) WHERE status = 'RUNNING';
 
 -- A decision writes everything it made in a few multi-row statements, so the references between

@@ -80,8 +80,9 @@ export interface ExecutionListItem {
 }
 
 /**
- * One page of a state machine's executions, newest first: `started_at` descending, then `id`,
- * the order of `executions_list_idx`. `after` is the id of the last execution of the previous
+ * One page of a state machine's executions, newest first: `started_at` descending, then `seq`
+ * descending (the later insert first among executions started in the same millisecond), the
+ * order of `executions_list_idx`. `after` is the id of the last execution of the previous
  * page. The cursor is the row itself rather than its timestamp, because timestamptz keeps
  * microseconds and a JavaScript Date only milliseconds: a timestamp cursor would skip or repeat
  * executions started within the same millisecond.
@@ -100,20 +101,18 @@ export async function listExecutions(
     .select(['e.id', 'e.name', 'e.status', 'e.started_at', 'e.stopped_at'])
     .where('e.state_machine_id', '=', page.stateMachineId)
     .orderBy('e.started_at', 'desc')
-    .orderBy('e.id')
+    .orderBy('e.seq', 'desc')
     .limit(page.limit)
   if (page.status !== undefined) query = query.where('e.status', '=', page.status)
   const after = page.after
   if (after !== undefined) {
     query = query.where((eb) => {
-      const cursorStart = eb
+      const cursor = eb
         .selectFrom('executions as c')
-        .select('c.started_at')
+        .select(['c.started_at', 'c.seq'])
         .where('c.id', '=', after)
-      return eb.or([
-        eb('e.started_at', '<', cursorStart),
-        eb.and([eb('e.started_at', '=', cursorStart), eb('e.id', '>', after)]),
-      ])
+        .$asTuple('started_at', 'seq')
+      return eb(eb.refTuple('e.started_at', 'e.seq'), '<', cursor)
     })
   }
   const rows = await query.execute()

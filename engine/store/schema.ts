@@ -117,6 +117,7 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
 
 export interface ExecutionsTable {
   id: Generated<string>
+  seq: ColumnType<string, never, never>
   state_machine_id: number
   revision_id: number
   name: string
