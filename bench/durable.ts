@@ -6,7 +6,8 @@
  * transaction, 16 clients). The echo function and the W3 workers are processes of their own.
  *
  * Needs DATABASE_URL (a server where it may create and drop a database `millrace_bench`).
- * `npm run bench` starts a throwaway cluster and sets it.
+ * `npm run bench` starts a throwaway cluster and sets it. MILLRACE_BENCH=w2,w4 runs only those
+ * workloads (all by default); MILLRACE_BENCH_RUNS sets the runs per workload (default 3).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -183,6 +184,14 @@ function percentiles(values: number[]): { p50: number; p99: number } {
   return { p50: pct(0.5), p99: pct(0.99) }
 }
 
+const only = new Set((process.env['MILLRACE_BENCH'] ?? 'w1,w2,w3,w4').split(','))
+const runs = Number(process.env['MILLRACE_BENCH_RUNS'] ?? 3)
+const repeat = async <T>(run: () => Promise<T>): Promise<T[]> => {
+  const results: T[] = []
+  for (let i = 0; i < runs; i++) results.push(await run())
+  return results
+}
+
 const w1 = await machine('w1', read('w1-pass-chain.asl.json'))
 const w2 = await machine('w2', read('w2-task-chain.asl.json'))
 const w3 = await machine('w3', read('w3-activity.asl.json'))
@@ -194,49 +203,54 @@ const fanout40 = JSON.stringify({
   items: (JSON.parse(fanout) as { items: JsonValue[] }).items.slice(0, 40),
 })
 
-await closedLoop(w1, small, 200, 16) // warm-up
-const w1Runs = []
-for (let i = 0; i < 3; i++) w1Runs.push(await closedLoop(w1, small, 2000, 16))
-await closedLoop(w2, small, 200, 16) // warm-up
-const w2Runs = []
-for (let i = 0; i < 3; i++) w2Runs.push(await closedLoop(w2, small, 2000, 16))
-await w3Loop(w3, small, 50, 16) // warm-up
-const w3Runs = []
-for (let i = 0; i < 3; i++) w3Runs.push(await w3Loop(w3, small, 2000, 16))
-const w3Single = await w3Loop(w3, small, 300, 1)
-await runOne(w4, fanout40)
-const w4Runs = []
-for (let i = 0; i < 3; i++) w4Runs.push((await runOne(w4, fanout)) / 1000)
+if (only.has('w1')) await closedLoop(w1, small, 200, 16) // warm-up
+const w1Runs = only.has('w1') ? await repeat(() => closedLoop(w1, small, 2000, 16)) : []
+if (only.has('w2')) await closedLoop(w2, small, 200, 16) // warm-up
+const w2Runs = only.has('w2') ? await repeat(() => closedLoop(w2, small, 2000, 16)) : []
+if (only.has('w3')) await w3Loop(w3, small, 50, 16) // warm-up
+const w3Runs = only.has('w3') ? await repeat(() => w3Loop(w3, small, 2000, 16)) : []
+const w3Single = only.has('w3') ? await w3Loop(w3, small, 300, 1) : undefined
+if (only.has('w4')) await runOne(w4, fanout40)
+const w4Runs = only.has('w4') ? await repeat(async () => (await runOne(w4, fanout)) / 1000) : []
 const ceiling = pgbenchCeiling()
 const rss = process.memoryUsage().rss
 
 const w1Rates = w1Runs.map((r) => r.perSecond)
-console.log('Durable engine on PostgreSQL (fsync on, synchronous_commit on), median of 3 runs')
-console.log(
-  `  W1 pass-chain  ${fmt(median(w1Rates))} exec/s (min ${fmt(Math.min(...w1Rates))}, max ${fmt(Math.max(...w1Rates))}); ` +
-    `${fmt(median(w1Rates) * 10)} transitions/s; p50 ${fmt(median(w1Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w1Runs.map((r) => r.p99)), 1)} ms`,
-)
 const w2Rates = w2Runs.map((r) => r.perSecond)
-console.log(
-  `  W2 task-chain  ${fmt(median(w2Rates))} exec/s (min ${fmt(Math.min(...w2Rates))}, max ${fmt(Math.max(...w2Rates))}); ` +
-    `p50 ${fmt(median(w2Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w2Runs.map((r) => r.p99)), 1)} ms (3 Tasks over HTTP)`,
-)
 const w3Rates = w3Runs.map((r) => r.perSecond)
+const range = (xs: number[], d = 0) =>
+  `${fmt(median(xs), d)} (min ${fmt(Math.min(...xs), d)}, max ${fmt(Math.max(...xs), d)})`
 console.log(
-  `  W3 activity    ${fmt(median(w3Rates))} exec/s (min ${fmt(Math.min(...w3Rates))}, max ${fmt(Math.max(...w3Rates))}); ` +
-    `p50 ${fmt(median(w3Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w3Runs.map((r) => r.p99)), 1)} ms; ` +
-    `dispatch p50 ${fmt(median(w3Runs.map((r) => r.dispatch.p50)), 1)} ms, p99 ${fmt(median(w3Runs.map((r) => r.dispatch.p99)), 1)} ms; ` +
-    `1 in flight: dispatch p50 ${fmt(w3Single.dispatch.p50, 1)} ms, p99 ${fmt(w3Single.dispatch.p99, 1)} ms`,
+  `Durable engine on PostgreSQL (fsync on, synchronous_commit on), median of ${runs} run(s)`,
 )
-console.log(
-  `  W4 fan-out     ${fmt(median(w4Runs), 2)} s (min ${fmt(Math.min(...w4Runs), 2)}, max ${fmt(Math.max(...w4Runs), 2)})`,
-)
+if (w1Runs.length > 0) {
+  console.log(
+    `  W1 pass-chain  ${range(w1Rates)} exec/s; ${fmt(median(w1Rates) * 10)} transitions/s; ` +
+      `p50 ${fmt(median(w1Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w1Runs.map((r) => r.p99)), 1)} ms`,
+  )
+}
+if (w2Runs.length > 0) {
+  console.log(
+    `  W2 task-chain  ${range(w2Rates)} exec/s; ` +
+      `p50 ${fmt(median(w2Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w2Runs.map((r) => r.p99)), 1)} ms (3 Tasks over HTTP)`,
+  )
+}
+if (w3Single !== undefined) {
+  console.log(
+    `  W3 activity    ${range(w3Rates)} exec/s; ` +
+      `p50 ${fmt(median(w3Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w3Runs.map((r) => r.p99)), 1)} ms; ` +
+      `dispatch p50 ${fmt(median(w3Runs.map((r) => r.dispatch.p50)), 1)} ms, p99 ${fmt(median(w3Runs.map((r) => r.dispatch.p99)), 1)} ms; ` +
+      `1 in flight: dispatch p50 ${fmt(w3Single.dispatch.p50, 1)} ms, p99 ${fmt(w3Single.dispatch.p99, 1)} ms`,
+  )
+}
+if (w4Runs.length > 0) console.log(`  W4 fan-out     ${range(w4Runs, 2)} s`)
+const ratio = (rates: number[], c: number) => (rates.length > 0 ? fmt(median(rates) / c, 3) : '-')
 if (ceiling !== undefined) {
   console.log(
     `  PostgreSQL ceiling (pgbench, 1 jsonb row per commit, 16 clients): ${fmt(ceiling)} tps`,
   )
   console.log(
-    `  W1 / ceiling: ${fmt(median(w1Rates) / ceiling, 2)}; W2 / ceiling: ${fmt(median(w2Rates) / ceiling, 3)}; W3 / ceiling: ${fmt(median(w3Rates) / ceiling, 3)}`,
+    `  W1 / ceiling: ${ratio(w1Rates, ceiling)}; W2 / ceiling: ${ratio(w2Rates, ceiling)}; W3 / ceiling: ${ratio(w3Rates, ceiling)}`,
   )
 }
 console.log(`  peak RSS ${fmt(rss / 1024 / 1024)} MB`)

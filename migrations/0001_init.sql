@@ -46,8 +46,24 @@ CREATE TRIGGER state_machine_revisions_immutable
   BEFORE UPDATE ON state_machine_revisions
   FOR EACH ROW EXECUTE FUNCTION millrace_refuse_revision_update();
 
--- One row per execution. Every decision about an execution locks this row first (FOR UPDATE),
--- so decisions about one execution are serial while different executions run in parallel.
+-- A decision's write is one statement that checks, at its end, that what the decision read is
+-- still so (the execution's version, the task attempts it closes, the frames it changes). When
+-- not, this aborts the statement, and so everything it wrote, as a serialization failure: the
+-- engine reads again and decides anew (engine/store/decisions.ts writeDecision).
+CREATE FUNCTION millrace_fence(ok boolean) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT ok THEN
+    RAISE EXCEPTION 'millrace: the execution changed since the decision read it'
+      USING ERRCODE = 'serialization_failure';
+  END IF;
+  RETURN true;
+END
+$$;
+
+-- One row per execution. Every decision about an execution either holds this row's lock (FOR
+-- UPDATE) or writes only if `version` is still the one it read, and bumps it: decisions about
+-- one execution are serial while different executions run in parallel.
 CREATE TABLE executions (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   -- insertion order: breaks ties between executions started within the same millisecond

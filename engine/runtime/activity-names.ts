@@ -43,23 +43,33 @@ export class ActivityNames {
     this.arns = undefined
   }
 
-  /** Make sure the names are loaded and fresh enough for a decision. */
+  /**
+   * Make sure the names are loaded and fresh enough for a decision. A read that a notification
+   * overtook is read again (a few times; then it is used: it is at most that change behind).
+   */
   async ready(): Promise<void> {
-    if (this.arns && (this.listening || Date.now() - this.loadedAt < 1000)) return
-    this.loading ??= this.load().finally(() => {
-      this.loading = undefined
-    })
-    await this.loading
+    for (let attempt = 1; !this.fresh(); attempt++) {
+      const lastChance = attempt >= 5
+      this.loading ??= this.load(lastChance).finally(() => {
+        this.loading = undefined
+      })
+      await this.loading
+      if (lastChance) return
+    }
+  }
+
+  private fresh(): boolean {
+    return this.arns !== undefined && (this.listening || Date.now() - this.loadedAt < 1000)
   }
 
   /** Whether an activity ARN names an existing activity; true when the names are not loaded. */
   readonly exists = (arn: string): boolean => this.arns?.has(arn) ?? true
 
-  private async load(): Promise<void> {
+  private async load(evenIfOvertaken: boolean): Promise<void> {
     const generation = this.generation
     const names = await activityNames(this.database.db)
-    // A change notified while reading may be missing from what was read: read again next time.
-    if (generation !== this.generation) return
+    // A change notified while reading may be missing from what was read: read again.
+    if (generation !== this.generation && !evenIfOvertaken) return
     this.arns = new Set(names.map(this.arnOf))
     this.loadedAt = Date.now()
   }

@@ -15,6 +15,7 @@ import {
 } from '../asl/index.js'
 import type { Executor } from '../store/index.js'
 import * as store from '../store/decisions.js'
+import { countStateTransitions } from './metrics.js'
 import { hashToken } from './tokens.js'
 
 /** An event for one frame of an execution. */
@@ -32,6 +33,8 @@ export interface DecisionEffects {
   readonly finished: boolean
   /** The execution's final status when this decision ended it. */
   readonly finalStatus?: string
+  /** States entered by this decision (AWS's state transitions), for metrics. */
+  readonly stateTransitions: number
 }
 
 export interface DecisionContext {
@@ -48,6 +51,25 @@ export interface DecisionContext {
   readonly activityExists?: (arn: string) => boolean
 }
 
+/** NOTIFY channel: a decision armed a timer (timer loops wake up). */
+export const TIMERS_CHANNEL = 'millrace_timers'
+
+/** NOTIFY channel of an activity: a decision queued one of its tasks (its pollers wake up). */
+export function activityChannel(name: string): string {
+  // Channel names are identifiers; activity names may hold '-', so they are hashed into one.
+  let h = 0
+  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0
+  return `millrace_activity_${(h >>> 0).toString(16)}`
+}
+
+/** The channels to NOTIFY when a decision with these effects commits. */
+export function notifyChannels(effects: DecisionEffects): string[] {
+  return [
+    ...(effects.newTimers ? [TIMERS_CHANNEL] : []),
+    ...new Set(effects.newActivityTasks.map(activityChannel)),
+  ]
+}
+
 /**
  * How long the engine that scheduled a push task owns its dispatch. Past that, any engine takes
  * it over (the owner died). The call itself is bounded by the task's timeout.
@@ -56,22 +78,40 @@ export function pushLeaseMs(timeoutSeconds: number | null | undefined): number {
   return ((timeoutSeconds ?? 60) + 30) * 1000
 }
 
+/** A decision made and not yet written. */
+export interface DecisionPlan {
+  readonly effects: DecisionEffects
+  /**
+   * Whether voiding what ended frames left behind must follow the write as statements of their
+   * own (in the same transaction), because it covers work this decision created or needs a
+   * recursive walk. Otherwise the write is one statement.
+   */
+  readonly lateCleanup: boolean
+  /** What the decision left running, to decide the next event without reading it again. */
+  readonly live: { readonly frames: store.FrameRow[]; readonly groups: store.GroupRow[] }
+  readonly nextEventId: number
+  /** Write it: the execution must still be at `version` and each transition still possible. */
+  write(db: Executor, version: number, transitions: readonly store.TaskTransition[]): Promise<void>
+}
+
 /**
- * Apply events to the frames of one execution inside the caller's transaction, which holds the
- * execution row lock. Every consequence is written in the same transaction: the new snapshots
- * (version-checked), the history, the tasks, timers and child frames the interpreter asked for,
- * children's results passed up to their parents, and the execution's end. Nothing here sleeps or
- * calls out.
+ * Apply events to the frames of one execution. Reads (frames, groups, queued children) go
+ * through ctx.trx; `known` frames and groups (what the last decision in this process left) are
+ * used instead of reading them. The plan's write checks that nothing changed in between: either
+ * the caller holds the execution row lock, or the version guard refuses a stale decision.
+ * Nothing here sleeps or calls out.
  */
 export async function decide(
   ctx: DecisionContext,
   nextEventId: number,
   events: readonly FrameEvent[],
-): Promise<DecisionEffects> {
+  known?: DecisionPlan['live'],
+): Promise<DecisionPlan> {
   const d = new Decision(ctx, nextEventId, false)
+  if (known) d.seed(known.frames, known.groups)
   await d.preload(events.map((e) => e.frameId))
   for (const { frameId, event } of events) await d.apply(frameId, event)
-  return d.flush()
+  return d.decided()
 }
 
 /** What a new execution's first decision made, before anything is written. */
@@ -80,7 +120,14 @@ export interface StartPlan {
   readonly effects: DecisionEffects
   /** Work that must be voided after the writes (a Parallel that failed at once). */
   readonly needsCleanup: boolean
-  /** Write the plan in the caller's transaction (the path for plans that need cleanup). */
+  /** Channels to NOTIFY when it commits. */
+  readonly notify: readonly string[]
+  /** What it left running (see DecisionPlan). */
+  readonly live: DecisionPlan['live']
+  /**
+   * Write the plan in the caller's transaction, after inserting the execution as RUNNING at
+   * version 0 with nothing else (the path for plans that need cleanup).
+   */
   write(trx: Executor): Promise<void>
 }
 
@@ -112,6 +159,7 @@ class Decision {
     newActivityTasks: [] as string[],
     finished: false,
     finalStatus: undefined as string | undefined,
+    stateTransitions: 0,
   }
 
   constructor(
@@ -191,6 +239,7 @@ class Decision {
     const step = interpret(this.ctx.machine, snapshot, event, this.env())
     this.nextEventId += step.history.length
     this.history.push(...step.history)
+    this.effects.stateTransitions += countStateTransitions(step.history)
     row.snapshot = step.frame as unknown as store.Snapshot
     row.status = step.frame.status
     row.dirty = true
@@ -466,21 +515,78 @@ class Decision {
   }
 
   plan(): StartPlan {
+    const decided = this.decided()
     return {
       writeSet: this.writeSet(),
       effects: this.effects,
       needsCleanup: this.abortedGroups.length > 0,
-      write: async (trx) => {
-        await store.flush(trx, this.writeSet())
-        await this.cleanUp(trx)
+      notify: notifyChannels(this.effects),
+      live: decided.live,
+      write: (trx) => decided.write(trx, 0, []),
+    }
+  }
+
+  /** Use rows another decision left (copies: this decision changes its own). */
+  seed(frames: readonly store.FrameRow[], groups: readonly store.GroupRow[]): void {
+    for (const f of frames) this.frames.set(f.id, { ...f })
+    for (const g of groups) this.groups.set(g.id, { ...g })
+  }
+
+  decided(): DecisionPlan {
+    const writeSet = this.writeSet()
+    const lateCleanup = this.needsLateCleanup()
+    const notify = notifyChannels(this.effects)
+    const cleanup = {
+      all: !lateCleanup && this.finish !== undefined,
+      frames: lateCleanup ? [] : this.finishedFrames,
+    }
+    return {
+      effects: this.effects,
+      lateCleanup,
+      nextEventId: this.nextEventId,
+      live: {
+        frames: [...this.frames.values()].filter((f) => f.status === 'RUNNING'),
+        groups: [...this.groups.values()].filter((g) => !g.done),
+      },
+      write: async (db, version, transitions) => {
+        await store.writeDecision(db, writeSet, { version, transitions, cleanup, notify })
+        for (const f of this.frames.values()) {
+          f.isNew = false
+          f.dirty = false
+        }
+        for (const g of this.groups.values()) {
+          g.isNew = false
+          g.dirty = false
+        }
+        if (lateCleanup) await this.cleanUp(db)
       },
     }
   }
 
-  async flush(): Promise<DecisionEffects> {
-    await store.flush(this.ctx.trx, this.writeSet())
-    await this.cleanUp(this.ctx.trx)
-    return this.effects
+  /**
+   * Voiding what ended frames left behind fits in the write's statement unless it must cover
+   * rows that statement creates or changes (one snapshot sees neither): children of a finished
+   * Parallel or Map (a recursive walk), or an execution that ends while this decision started
+   * work or left a child running.
+   */
+  private needsLateCleanup(): boolean {
+    if (this.abortedGroups.length > 0) return true
+    const created = this.tasks.length > 0 || this.timers.length > 0
+    if (this.finish) {
+      return (
+        created ||
+        [...this.frames.values()].some(
+          (f) =>
+            f.groupId !== null &&
+            (f.isNew || (f.dirty && (f.status === 'RUNNING' || f.status === 'QUEUED'))),
+        )
+      )
+    }
+    if (this.finishedFrames.length === 0 || !created) return false
+    const ended = new Set(this.finishedFrames)
+    return (
+      this.tasks.some((t) => ended.has(t.frameId)) || this.timers.some((t) => ended.has(t.frameId))
+    )
   }
 
   private async cleanUp(trx: Executor): Promise<void> {

@@ -6,9 +6,17 @@ import * as activities from '../store/activities.js'
 import * as decisions from '../store/decisions.js'
 import * as executions from '../store/executions.js'
 import * as work from '../store/work.js'
-import { decide, planStart, type DecisionEffects, type FrameEvent } from './decide.js'
+import {
+  decide,
+  planStart,
+  TIMERS_CHANNEL,
+  type DecisionEffects,
+  type DecisionPlan,
+  type FrameEvent,
+} from './decide.js'
 import { ActivityNames } from './activity-names.js'
 import { MachineCache } from './machine-cache.js'
+import { NO_METRICS, type EngineMetrics } from './metrics.js'
 import { outcomeEvent, type TaskOutcome } from './task-outcome.js'
 import { hashToken } from './tokens.js'
 
@@ -19,15 +27,46 @@ type Prepare = (
   closed: Map<string, work.ClosedTask | undefined>,
 ) => Promise<readonly FrameEvent[] | null>
 
+/**
+ * What a call wants decided, in a form the optimistic path can carry out without reading under
+ * a lock: an answer to a task attempt whose frame and status the caller knows, events for known
+ * frames, or a stop.
+ */
+type Intent =
+  | {
+      readonly kind: 'answer'
+      readonly frameId: string
+      readonly transition: decisions.TaskTransition
+      readonly events: readonly InterpreterEvent[]
+    }
+  | { readonly kind: 'events'; readonly events: readonly FrameEvent[] }
+  | { readonly kind: 'stop'; readonly event: InterpreterEvent }
+
+interface LaneItem {
+  /** The locked path: runs under the execution lock, may refuse (null) or name the events. */
+  prepare: Prepare
+  /** A task attempt to close first; all of a batch's closes are one statement. */
+  close?: work.TaskClose
+  /** Set when the optimistic path can decide it. */
+  intent?: Intent
+  resolve: (effects: DecisionEffects | null) => void
+  reject: (err: unknown) => void
+}
+
 interface Lane {
   running: boolean
-  pending: {
-    prepare: Prepare
-    /** A task attempt to close first; all of a batch's closes are one statement. */
-    close?: work.TaskClose
-    resolve: (effects: DecisionEffects | null) => void
-    reject: (err: unknown) => void
-  }[]
+  pending: LaneItem[]
+}
+
+/**
+ * An execution as this process's last decision about it left it: enough to decide its next
+ * event without reading it, as long as nobody else decided meanwhile (the version says).
+ */
+interface KnownExecution {
+  readonly version: number
+  readonly nextEventId: number
+  readonly revisionId: number
+  readonly live: DecisionPlan['live']
 }
 
 /** Carries out one push task (a function endpoint call). Issue-4's HTTP dispatcher is one. */
@@ -47,9 +86,10 @@ export interface EngineOptions {
   readonly pollIntervalMs?: number
   /** At most this many push tasks in flight in this process. Default 64. */
   readonly maxConcurrentDispatches?: number
+  /** Where the engine reports its counters and latencies (default: nowhere). */
+  readonly metrics?: EngineMetrics
 }
 
-const TIMERS_CHANNEL = 'millrace_timers'
 /**
  * How long a claimed activity task waits before its ActivityStarted is recorded by a decision of
  * its own: an answer within this time records it together with the result.
@@ -74,6 +114,7 @@ export class Engine {
   private readonly timeScale: number
   private readonly pollMs: number
   private readonly maxDispatches: number
+  private readonly metrics: EngineMetrics
   private readonly inFlight = new Set<Promise<void>>()
   private readonly dispatchQueue: decisions.PushTask[] = []
   private running = false
@@ -87,6 +128,8 @@ export class Engine {
   private readonly endedHere = new Map<string, string>()
   /** Per execution: the decision in progress in this process and the calls waiting for it. */
   private readonly lanes = new Map<string, Lane>()
+  /** Running executions as this process last wrote them (bounded, oldest out first). */
+  private readonly known = new Map<string, KnownExecution>()
   private clockOffset: number | undefined
   private clockMeasuredAt = 0
   private readonly activityNames: ActivityNames
@@ -103,6 +146,7 @@ export class Engine {
     this.timeScale = options.timeScale ?? 1
     this.pollMs = options.pollIntervalMs ?? 1000
     this.maxDispatches = options.maxConcurrentDispatches ?? 64
+    this.metrics = options.metrics ?? NO_METRICS
     this.activityNames = new ActivityNames(this.db, (name) => this.activityArn(name))
   }
 
@@ -214,29 +258,37 @@ export class Engine {
     let inserted: boolean
     if (!plan.needsCleanup) {
       // The common case: one statement, one round trip, one commit.
-      inserted = await decisions.insertStartedExecution(this.db.db, row, plan.writeSet)
-      if (inserted) await this.notifyEffects(this.db.db, plan.effects)
+      inserted = await decisions.insertStartedExecution(this.db.db, row, plan.writeSet, plan.notify)
     } else {
-      inserted = await this.transaction(async (trx) => {
-        if (
-          !(await decisions.insertStartedExecution(trx, row, {
-            ...plan.writeSet,
-            frames: [],
-            groups: [],
-            history: [],
-            tasks: [],
-            timers: [],
-          }))
-        ) {
-          return false
+      inserted = await this.db.db.transaction().execute(async (trx) => {
+        // The row alone first (RUNNING, version 0), then the decision as any other.
+        const bare: decisions.WriteSet = {
+          executionId: id,
+          frames: [],
+          groups: [],
+          history: [],
+          tasks: [],
+          timers: [],
+          nextEventId: 1,
         }
+        if (!(await decisions.insertStartedExecution(trx, row, bare))) return false
         await plan.write(trx)
-        await this.notifyEffects(trx, plan.effects)
         return true
       })
     }
     if (!inserted) return undefined
-    if (!plan.effects.finished) this.rememberContext(id, execution)
+    this.metrics.executionStarted()
+    if (!plan.effects.finished) {
+      this.rememberContext(id, execution)
+      if (!plan.needsCleanup) {
+        this.remember(id, {
+          version: 0,
+          nextEventId: plan.writeSet.nextEventId,
+          revisionId: args.revisionId,
+          live: plan.live,
+        })
+      }
+    }
     remember(this.idsByArn, execution.id, id)
     this.afterCommit(id, plan.effects)
     return { id, startedAt, status: plan.writeSet.finish?.status ?? 'RUNNING' }
@@ -259,15 +311,21 @@ export class Engine {
   }
 
   /**
-   * Apply events to one execution. `prepare` runs under the execution lock and may refuse
-   * (return null) or name the events (e.g. after closing a task row). Calls for the same
-   * execution that arrive while a decision about it is in progress are batched into the next
-   * transaction: one commit then carries many task results (a Map's iterations finishing).
+   * Apply events to one execution. Calls for the same execution that arrive while a decision
+   * about it is in progress are batched into the next decision: one commit then carries many
+   * task results (a Map's iterations finishing).
+   *
+   * Two paths. The optimistic one (every call of the batch has an `intent`): decide from what
+   * this process's last decision left (or one read), then write in one statement guarded by
+   * the execution's version, so a decision is one round trip. When the guard refuses (another
+   * engine decided meanwhile) or a call has no intent, the locked path: lock the execution row,
+   * run each call's `prepare` under the lock, decide, write, commit.
    */
   apply(
     executionId: string,
     prepare: Prepare,
     close?: work.TaskClose,
+    intent?: Intent,
   ): Promise<DecisionEffects | null> {
     return new Promise((resolve, reject) => {
       let lane = this.lanes.get(executionId)
@@ -275,7 +333,13 @@ export class Engine {
         lane = { running: false, pending: [] }
         this.lanes.set(executionId, lane)
       }
-      lane.pending.push({ prepare, resolve, reject, ...(close ? { close } : {}) })
+      lane.pending.push({
+        prepare,
+        resolve,
+        reject,
+        ...(close ? { close } : {}),
+        ...(intent ? { intent } : {}),
+      })
       if (!lane.running) void this.drainLane(executionId, lane)
     })
   }
@@ -284,25 +348,10 @@ export class Engine {
     lane.running = true
     while (lane.pending.length > 0) {
       const batch = lane.pending.splice(0, 200)
-      let decided = 0
       try {
-        const results = await this.transaction(async (trx) => {
-          const exec = await executions.lockExecution(trx, executionId)
-          if (!exec) return batch.map(() => null)
-          const closes = batch.flatMap((item) => (item.close ? [item.close] : []))
-          const closed = await work.closeTasks(trx, closes)
-          const answers: (readonly FrameEvent[] | null)[] = []
-          for (const item of batch) answers.push(await item.prepare(trx, exec, closed))
-          const events = answers.flatMap((a) => a ?? [])
-          if (exec.status !== 'RUNNING' || events.length === 0) {
-            return answers.map((a) => (a === null ? null : emptyEffects()))
-          }
-          const effects = await this.decideLocked(trx, exec, events)
-          await this.notifyEffects(trx, effects)
-          decided = events.length
-          return answers.map((a) => (a === null ? null : effects))
-        })
-        if (decided > 0) this.logDecision(executionId, 'events', decided)
+        const results =
+          (await this.decideOptimistically(executionId, batch)) ??
+          (await this.decideUnderLock(executionId, batch))
         const effects = results.find((r) => r !== null)
         if (effects) this.afterCommit(executionId, effects)
         batch.forEach((item, i) => item.resolve(results[i] ?? null))
@@ -314,11 +363,156 @@ export class Engine {
     this.lanes.delete(executionId)
   }
 
+  /**
+   * The optimistic path (see apply). Answers undefined when it cannot decide the batch, so the
+   * locked path does: a call without an intent, an execution that is not running, or a write
+   * the version guard refused.
+   */
+  private async decideOptimistically(
+    executionId: string,
+    batch: readonly LaneItem[],
+  ): Promise<(DecisionEffects | null)[] | undefined> {
+    if (!batch.every((item) => item.intent !== undefined)) return undefined
+    let known = this.known.get(executionId)
+    this.known.delete(executionId)
+    let execution = this.contexts.get(executionId)
+    if (!known || !execution) {
+      const row = await executions.readExecution(this.db.db, executionId)
+      if (!row || row.status !== 'RUNNING') return undefined
+      known = {
+        version: row.version,
+        nextEventId: row.nextEventId,
+        revisionId: row.revisionId,
+        live: { frames: [], groups: [] },
+      }
+      execution = await this.context(this.db.db, row)
+    }
+    const events: FrameEvent[] = []
+    const transitions: decisions.TaskTransition[] = []
+    const taken: boolean[] = []
+    for (const item of batch) {
+      const intent = item.intent as Intent
+      if (intent.kind === 'answer') {
+        // The same attempt answered twice in one batch wins once.
+        const first = !transitions.some((t) => t.taskId === intent.transition.taskId)
+        if (first) {
+          transitions.push(intent.transition)
+          for (const event of intent.events) events.push({ frameId: intent.frameId, event })
+        }
+        taken.push(first)
+      } else if (intent.kind === 'events') {
+        events.push(...intent.events)
+        taken.push(true)
+      } else {
+        const root = known.live.frames.find((f) => f.groupId === null)
+        if (!root) return undefined
+        events.push({ frameId: root.id, event: intent.event })
+        taken.push(true)
+      }
+    }
+    const revisionId = known.revisionId
+    const machine = await this.machines.get(revisionId, () =>
+      executions.revisionDefinition(this.db.db, revisionId),
+    )
+    await this.activityNames.ready()
+    const plan = await decide(
+      {
+        trx: this.db.db,
+        machine,
+        execution,
+        executionId,
+        now: await this.databaseNow(),
+        timeScale: this.timeScale,
+        engineId: this.engineId,
+        activityExists: this.activityNames.exists,
+      },
+      known.nextEventId,
+      events,
+      known.live,
+    )
+    const version = known.version
+    try {
+      if (plan.lateCleanup) {
+        await this.db.db.transaction().execute((trx) => plan.write(trx, version, transitions))
+      } else {
+        await plan.write(this.db.db, version, transitions)
+      }
+    } catch (err) {
+      if (err instanceof decisions.FencingError) return undefined
+      throw err
+    }
+    this.logDecision(executionId, 'events', events.length)
+    this.settle(executionId, plan, version + 1, revisionId)
+    return taken.map((t) => (t ? plan.effects : null))
+  }
+
+  /** The locked path (see apply). */
+  private async decideUnderLock(
+    executionId: string,
+    batch: readonly LaneItem[],
+  ): Promise<(DecisionEffects | null)[]> {
+    let decided:
+      { plan: DecisionPlan; version: number; revisionId: number; events: number } | undefined
+    const results = await this.transaction(async (trx) => {
+      decided = undefined
+      const exec = await executions.lockExecution(trx, executionId)
+      if (!exec) return batch.map(() => null)
+      const closes = batch.flatMap((item) => (item.close ? [item.close] : []))
+      const closed = await work.closeTasks(trx, closes)
+      const answers: (readonly FrameEvent[] | null)[] = []
+      for (const item of batch) answers.push(await item.prepare(trx, exec, closed))
+      const events = answers.flatMap((a) => a ?? [])
+      if (exec.status !== 'RUNNING' || events.length === 0) {
+        return answers.map((a) => (a === null ? null : emptyEffects()))
+      }
+      const plan = await this.decideLocked(trx, exec, events)
+      await plan.write(trx, exec.version, [])
+      decided = {
+        plan,
+        version: exec.version + 1,
+        revisionId: exec.revisionId,
+        events: events.length,
+      }
+      return answers.map((a) => (a === null ? null : plan.effects))
+    })
+    this.known.delete(executionId)
+    if (decided) {
+      this.logDecision(executionId, 'events', decided.events)
+      this.settle(executionId, decided.plan, decided.version, decided.revisionId)
+    }
+    return results
+  }
+
+  /** Remember what a committed decision left, unless the execution ended or rows changed behind it. */
+  private settle(
+    executionId: string,
+    plan: DecisionPlan,
+    version: number,
+    revisionId: number,
+  ): void {
+    if (plan.effects.finished || plan.lateCleanup) return
+    this.remember(executionId, {
+      version,
+      nextEventId: plan.nextEventId,
+      revisionId,
+      live: plan.live,
+    })
+  }
+
+  private remember(executionId: string, state: KnownExecution): void {
+    const live = {
+      frames: state.live.frames.map((f) => ({ ...f, isNew: false, dirty: false })),
+      groups: state.live.groups.map((g) => ({ ...g, isNew: false, dirty: false })),
+    }
+    this.known.set(executionId, { ...state, live })
+    if (this.known.size > 5000) this.known.delete(this.known.keys().next().value as string)
+  }
+
   private async decideLocked(
     trx: Executor,
     exec: executions.LockedExecution,
     events: readonly FrameEvent[],
-  ): Promise<DecisionEffects> {
+  ): Promise<DecisionPlan> {
     const machine = await this.machines.get(exec.revisionId, () =>
       executions.revisionDefinition(trx, exec.revisionId),
     )
@@ -340,10 +534,7 @@ export class Engine {
     )
   }
 
-  private async context(
-    trx: Executor,
-    exec: executions.LockedExecution,
-  ): Promise<ExecutionContext> {
+  private async context(trx: Executor, exec: executions.ExecutionHead): Promise<ExecutionContext> {
     const hit = this.contexts.get(exec.id)
     if (hit) return hit
     const input = await executions.executionInput(trx, exec.id)
@@ -364,33 +555,33 @@ export class Engine {
 
   private rememberContext(id: string, ctx: ExecutionContext): void {
     this.contexts.set(id, ctx)
-    if (this.contexts.size > 2000) this.contexts.delete(this.contexts.keys().next().value as string)
+    if (this.contexts.size > 5000) this.contexts.delete(this.contexts.keys().next().value as string)
   }
 
   /** Stop an execution: ABORTED with error and cause; its tasks and timers are voided. */
   async stopExecution(executionId: string, error?: string, cause?: string): Promise<boolean> {
-    let stopped = false
-    await this.apply(executionId, async (trx, exec) => {
-      if (exec.status !== 'RUNNING') return null
-      stopped = true
-      const root = await work.rootFrameId(trx, executionId)
-      return [
-        {
-          frameId: root,
-          event: {
-            kind: 'Stop',
-            ...(error !== undefined ? { error } : {}),
-            ...(cause !== undefined ? { cause } : {}),
-          },
-        },
-      ]
-    })
-    return stopped
+    const event: InterpreterEvent = {
+      kind: 'Stop',
+      ...(error !== undefined ? { error } : {}),
+      ...(cause !== undefined ? { cause } : {}),
+    }
+    const effects = await this.apply(
+      executionId,
+      async (trx, exec) => {
+        if (exec.status !== 'RUNNING') return null
+        return [{ frameId: await work.rootFrameId(trx, executionId), event }]
+      },
+      undefined,
+      { kind: 'stop', event },
+    )
+    return effects !== null
   }
 
   /**
    * Finish a task attempt with its outcome, if the attempt is still open. `guard` narrows which
-   * attempts may answer (a push dispatcher's lease, a token). Answers whether it was applied.
+   * attempts may answer (a push dispatcher's lease, a token). `seen` is what the caller knows of
+   * the attempt (its frame, its status), which lets the decision skip reading it; the write
+   * checks it still holds. Answers whether it was applied.
    */
   async completeTask(
     executionId: string,
@@ -402,34 +593,50 @@ export class Engine {
      * ActivityStarted event, if not recorded yet, is recorded with the name before the outcome.
      */
     startedBy?: { readonly workerName?: string | undefined },
+    seen?: { readonly frameId: string; readonly status: 'SCHEDULED' | 'STARTED' },
   ): Promise<'applied' | 'not-open'> {
-    let applied = false
     // The answer records the task's ActivityStarted itself (with the worker's name).
     if (startedBy !== undefined) this.pendingStarts.delete(taskId)
-    await this.apply(
+    const answerEvents = (wasScheduled: boolean): InterpreterEvent[] => {
+      const events: InterpreterEvent[] = []
+      if (wasScheduled || startedBy !== undefined) {
+        // Already recorded (the usual case for a claimed task): the interpreter ignores it.
+        const workerName =
+          startedBy?.workerName ?? (outcome.kind === 'succeeded' ? outcome.workerName : undefined)
+        events.push({ kind: 'TaskStarted', taskId, ...(workerName ? { workerName } : {}) })
+      }
+      events.push(outcomeEvent(taskId, outcome))
+      return events
+    }
+    const intent: Intent | undefined = seen && {
+      kind: 'answer',
+      frameId: seen.frameId,
+      transition: {
+        taskId,
+        from: seen.status,
+        to:
+          outcome.kind === 'succeeded'
+            ? 'SUCCEEDED'
+            : outcome.kind === 'failed'
+              ? 'FAILED'
+              : 'TIMED_OUT',
+        ...guard,
+      },
+      events: answerEvents(seen.status === 'SCHEDULED'),
+    }
+    const effects = await this.apply(
       executionId,
       (_trx, _exec, closed) => {
         const task = closed.get(taskId)
         closed.delete(taskId) // the same attempt answered twice in one batch wins once
         if (!task) return Promise.resolve(null)
-        applied = true
-        const events: InterpreterEvent[] = []
-        if (task.wasScheduled || startedBy !== undefined) {
-          // Already recorded (the usual case for a claimed task): the interpreter ignores it.
-          const workerName =
-            startedBy?.workerName ?? (outcome.kind === 'succeeded' ? outcome.workerName : undefined)
-          events.push({
-            kind: 'TaskStarted',
-            taskId,
-            ...(workerName ? { workerName } : {}),
-          })
-        }
-        events.push(outcomeEvent(taskId, outcome))
+        const events = answerEvents(task.wasScheduled)
         return Promise.resolve(events.map((event) => ({ frameId: task.frameId, event })))
       },
       { taskId, result: outcome, guard },
+      intent,
     )
-    return applied ? 'applied' : 'not-open'
+    return effects !== null ? 'applied' : 'not-open'
   }
 
   // ---- tasks answered by token (activities, .waitForTaskToken) -------------------------------
@@ -455,6 +662,7 @@ export class Engine {
   ): Promise<ClaimedActivityTask[]> {
     if (workerNames.length === 0) return []
     const tokens = workerNames.map(() => randomBytes(32).toString('base64url'))
+    const claimStarted = performance.now()
     const claimed = await activities.claimActivityTasks(
       this.db.db,
       activityName,
@@ -463,6 +671,7 @@ export class Engine {
         workerName: workerName ?? null,
       })),
     )
+    this.metrics.claimRound('activities', performance.now() - claimStarted)
     for (const c of claimed) {
       const workerName = workerNames[c.index]
       const event: InterpreterEvent = {
@@ -473,12 +682,14 @@ export class Engine {
       const record = () => {
         clearTimeout(timer)
         if (!this.pendingStarts.delete(c.id)) return
-        this.apply(c.executionId, () => Promise.resolve([{ frameId: c.frameId, event }])).catch(
-          (err: unknown) => {
-            // The answer or the timeout records it instead.
-            this.log.warn({ err, executionId: c.executionId }, 'ActivityStarted not recorded')
-          },
-        )
+        const events = [{ frameId: c.frameId, event }]
+        this.apply(c.executionId, () => Promise.resolve(events), undefined, {
+          kind: 'events',
+          events,
+        }).catch((err: unknown) => {
+          // The answer or the timeout records it instead.
+          this.log.warn({ err, executionId: c.executionId }, 'ActivityStarted not recorded')
+        })
       }
       // A short wait lets a quick answer record ActivityStarted and the result in one decision
       // (one commit fewer per task); a slow one finds ActivityStarted recorded meanwhile.
@@ -490,18 +701,33 @@ export class Engine {
 
   /** A callback task's call answered 2xx: the task is handed over and waits for its token. */
   private async submitTask(task: decisions.PushTask, output: JsonValue): Promise<boolean> {
-    let submitted = false
-    await this.apply(task.executionId, async (trx) => {
-      submitted = await activities.markCallbackSubmitted(
-        trx,
-        task.id,
-        this.engineId,
-        task.dispatchCount,
-      )
-      if (!submitted) return null
-      return [{ frameId: task.frameId, event: { kind: 'TaskSubmitted', taskId: task.id, output } }]
-    })
-    return submitted
+    const event: InterpreterEvent = { kind: 'TaskSubmitted', taskId: task.id, output }
+    const effects = await this.apply(
+      task.executionId,
+      async (trx) => {
+        const submitted = await activities.markCallbackSubmitted(
+          trx,
+          task.id,
+          this.engineId,
+          task.dispatchCount,
+        )
+        return submitted ? [{ frameId: task.frameId, event }] : null
+      },
+      undefined,
+      {
+        kind: 'answer',
+        frameId: task.frameId,
+        transition: {
+          taskId: task.id,
+          from: 'SCHEDULED',
+          to: 'STARTED',
+          leaseOwner: this.engineId,
+          dispatchCount: task.dispatchCount,
+        },
+        events: [event],
+      },
+    )
+    return effects !== null
   }
 
   /** The ARN of an execution by row id (for a push task taken over from another engine). */
@@ -558,19 +784,13 @@ export class Engine {
     return row.id
   }
 
-  private async notifyEffects(trx: Executor, effects: DecisionEffects): Promise<void> {
-    if (effects.newTimers) await this.db.notify(TIMERS_CHANNEL, '', trx)
-    for (const name of new Set(effects.newActivityTasks)) {
-      await this.db.notify(activityChannel(name), '', trx)
-    }
-  }
-
   /** One debug line per committed decision: which engine applied how many events, and why. */
   private logDecision(executionId: string, cause: 'timers' | 'events', events: number): void {
     this.log.debug({ engineId: this.engineId, executionId, cause, events }, 'decision committed')
   }
 
   private afterCommit(executionId: string, effects: DecisionEffects): void {
+    this.metrics.decisionCommitted(effects.stateTransitions, effects.finalStatus)
     for (const task of effects.pushTasks) this.enqueueDispatch(task)
     if (effects.finished) {
       if (effects.finalStatus !== undefined)
@@ -623,6 +843,7 @@ export class Engine {
       taskId: task.id,
     })
     let outcome: TaskOutcome
+    const dispatchStarted = performance.now()
     try {
       if (task.executionArn === undefined) {
         const executionArn = await this.executionArnOf(task.executionId)
@@ -639,6 +860,7 @@ export class Engine {
       log.warn({ err }, 'push task handler threw')
       outcome = { kind: 'failed', error: 'States.TaskFailed', cause: (err as Error).message }
     }
+    this.metrics.taskDispatched(task.kind, outcome.kind, performance.now() - dispatchStarted)
     if (task.kind === 'callback' && outcome.kind === 'succeeded') {
       // .waitForTaskToken: the call handed the task over; its token answers it later.
       try {
@@ -650,10 +872,14 @@ export class Engine {
       return
     }
     try {
-      const result = await this.completeTask(task.executionId, task.id, outcome, {
-        leaseOwner: this.engineId,
-        dispatchCount: task.dispatchCount,
-      })
+      const result = await this.completeTask(
+        task.executionId,
+        task.id,
+        outcome,
+        { leaseOwner: this.engineId, dispatchCount: task.dispatchCount },
+        undefined,
+        { frameId: task.frameId, status: 'SCHEDULED' },
+      )
       if (result === 'not-open')
         log.debug('push task result dropped: the attempt is no longer open')
     } catch (err) {
@@ -667,8 +893,10 @@ export class Engine {
   private async timerLoop(): Promise<void> {
     while (!this.stopping) {
       let claimed = 0
+      const roundStarted = performance.now()
       try {
         claimed = await this.fireDueTimers()
+        this.metrics.claimRound('timers', performance.now() - roundStarted)
       } catch (err) {
         this.log.error({ err }, 'timer loop failed; retrying')
         await sleep(Math.min(this.pollMs, 1000))
@@ -698,7 +926,8 @@ export class Engine {
   private async fireDueTimers(): Promise<number> {
     const { claimed, decided } = await this.transaction(async (trx) => {
       const due = await work.claimDueTimers(trx, 100)
-      const decided: [string, DecisionEffects, number][] = []
+      for (const t of due) this.metrics.timerFired(t.lagMs)
+      const decided: [string, DecisionPlan, number, number, number][] = []
       if (due.length === 0) return { claimed: 0, decided }
       const groups = new Map<string, work.DueTimer[]>()
       for (const t of due) groups.set(t.executionId, [...(groups.get(t.executionId) ?? []), t])
@@ -741,15 +970,17 @@ export class Engine {
           }
         }
         if (events.length === 0) continue
-        const effects = await this.decideLocked(trx, exec, events)
-        await this.notifyEffects(trx, effects)
-        decided.push([executionId, effects, events.length])
+        const plan = await this.decideLocked(trx, exec, events)
+        await plan.write(trx, exec.version, [])
+        decided.push([executionId, plan, events.length, exec.version + 1, exec.revisionId])
       }
       return { claimed: due.length, decided }
     })
-    for (const [executionId, effects, events] of decided) {
+    for (const [executionId, plan, events, version, revisionId] of decided) {
       this.logDecision(executionId, 'timers', events)
-      this.afterCommit(executionId, effects)
+      this.known.delete(executionId)
+      this.settle(executionId, plan, version, revisionId)
+      this.afterCommit(executionId, plan.effects)
     }
     return claimed
   }
@@ -758,9 +989,11 @@ export class Engine {
   private async leaseLoop(): Promise<void> {
     while (!this.stopping) {
       try {
+        const roundStarted = performance.now()
         const tasks = await this.transaction((trx) =>
           work.takeExpiredPushTasks(trx, this.engineId, 50),
         )
+        this.metrics.claimRound('leases', performance.now() - roundStarted)
         for (const task of tasks) this.enqueueDispatch(task)
         if (tasks.length > 0) continue
       } catch (err) {
@@ -777,13 +1010,6 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   if (map.size > 10_000) map.delete(map.keys().next().value as K)
 }
 
-export function activityChannel(name: string): string {
-  // Channel names are identifiers; activity names may hold '-', so they are hashed into one.
-  let h = 0
-  for (let i = 0; i < name.length; i++) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0
-  return `millrace_activity_${(h >>> 0).toString(16)}`
-}
-
 /** A task GetActivityTask hands to a poller. */
 export interface ClaimedActivityTask {
   readonly taskId: string
@@ -793,7 +1019,13 @@ export interface ClaimedActivityTask {
 }
 
 function emptyEffects(): DecisionEffects {
-  return { pushTasks: [], newTimers: false, newActivityTasks: [], finished: false }
+  return {
+    pushTasks: [],
+    newTimers: false,
+    newActivityTasks: [],
+    finished: false,
+    stateTransitions: 0,
+  }
 }
 
 /** Sleep up to ms, waking early (checked every 50 ms) when `until` says so. */

@@ -1,5 +1,6 @@
 import type { ServiceContext } from './context.js'
 import {
+  openTaskSeen,
   requireOpenTask,
   taskTimedOut,
   tokenHashOf,
@@ -43,6 +44,7 @@ export async function sendTaskFailure(
     },
     { tokenHash },
     task.kind === 'activity' ? { workerName: task.workerName ?? undefined } : undefined,
+    openTaskSeen(task),
   )
   if (result !== 'applied') throw taskTimedOut()
   return {}

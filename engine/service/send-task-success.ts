@@ -3,6 +3,7 @@ import type { JsonValue } from '../store/index.js'
 import type { ServiceContext } from './context.js'
 import { MAX_PAYLOAD_BYTES } from './parse-json-input.js'
 import {
+  openTaskSeen,
   requireOpenTask,
   taskTimedOut,
   tokenHashOf,
@@ -41,6 +42,7 @@ export async function sendTaskSuccess(
     { kind: 'succeeded', output },
     { tokenHash },
     task.kind === 'activity' ? { workerName: task.workerName ?? undefined } : undefined,
+    openTaskSeen(task),
   )
   if (result !== 'applied') throw taskTimedOut()
   return {}

@@ -48,6 +48,14 @@ export async function requireOpenTask(
   return task
 }
 
+/** What the engine may assume of an open task when it decides its answer (it checks again). */
+export function openTaskSeen(task: TokenTask): {
+  frameId: string
+  status: 'SCHEDULED' | 'STARTED'
+} {
+  return { frameId: task.frameId, status: task.status === 'SCHEDULED' ? 'SCHEDULED' : 'STARTED' }
+}
+
 export function taskDoesNotExist(): MillraceError {
   return new MillraceError('TaskDoesNotExist', 'Task Does Not Exist: no task has this token', {
     field: 'taskToken',

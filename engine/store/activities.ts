@@ -125,6 +125,7 @@ export async function claimActivityTasks(
 export interface TokenTask {
   readonly id: string
   readonly executionId: string
+  readonly frameId: string
   readonly kind: TaskKind
   /** The activity of an activity task; null for a `.waitForTaskToken` task. */
   readonly activityName: string | null
@@ -142,6 +143,7 @@ export async function findTaskByToken(
     .select([
       'id',
       'execution_id',
+      'frame_id',
       'kind',
       'activity_name',
       'status',
@@ -154,6 +156,7 @@ export async function findTaskByToken(
     ? {
         id: row.id,
         executionId: row.execution_id,
+        frameId: row.frame_id,
         kind: row.kind,
         activityName: row.activity_name,
         status: row.status,

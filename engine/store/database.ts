@@ -5,7 +5,7 @@ import { Kysely, sql, type Transaction } from 'kysely'
 import postgres from 'postgres'
 import { lockDataDir } from './data-dir-lock.js'
 import { Mutex, PGliteDialect } from './pglite-dialect.js'
-import { ServerDialect } from './server-dialect.js'
+import { ServerDialect, type PoolStats } from './server-dialect.js'
 import { ServerListener } from './server-listener.js'
 import type { Tables } from './schema.js'
 
@@ -76,6 +76,11 @@ export interface Database {
    * await db.transaction().execute(async (trx) => { ...; await database.notify('millrace_work', id, trx) })
    */
   notify(channel: string, payload?: string, executor?: Executor): Promise<void>
+  /**
+   * How the connections are used now, for metrics. PGlite is one session: it is in use while a
+   * query, a transaction or a LISTEN holds it, and the rest wait.
+   */
+  poolStats(): PoolStats
   /** Closes every connection (and the embedded database, releasing its folder). Idempotent. */
   close(): Promise<void>
 }
@@ -140,9 +145,8 @@ async function openServer(databaseUrl: string, config: DatabaseConfig): Promise<
         },
       },
     } as postgres.Options<Record<string, postgres.PostgresType>> & OnCloseOption)
-  const db = new Kysely<Tables>({
-    dialect: new ServerDialect({ connect, maxConnections: config.maxConnections ?? 10 }),
-  })
+  const dialect = new ServerDialect({ connect, maxConnections: config.maxConnections ?? 10 })
+  const db = new Kysely<Tables>({ dialect })
   // Fail here, not at the first query, when the URL is wrong.
   try {
     await sql`select 1`.execute(db)
@@ -162,6 +166,7 @@ async function openServer(databaseUrl: string, config: DatabaseConfig): Promise<
       return once(await listener.listen(channel, guard(onNotify), options.onListening))
     },
     notify: (channel, payload, executor) => notify(executor ?? db, channel, payload),
+    poolStats: () => dialect.stats(),
     close: once(async () => {
       try {
         await listener?.close()
@@ -216,6 +221,10 @@ async function openEmbedded(dataDir: string, seed: Blob | undefined): Promise<Da
       return once(() => (pglite.closed ? Promise.resolve() : mutex.run(() => unlisten())))
     },
     notify: (channel, payload, executor) => notify(executor ?? db, channel, payload),
+    poolStats: () => {
+      const { held, waiting } = mutex.stats
+      return { max: 1, inUse: held ? 1 : 0, idle: held ? 0 : 1, waiting }
+    },
     close: once(() => db.destroy()),
   }
 }

@@ -227,74 +227,152 @@ export interface WriteSet {
   }
 }
 
-export async function flush(trx: Executor, w: WriteSet): Promise<void> {
-  const rows = newRows(w)
-  if (rows.count > 0) {
-    await sql`WITH ${insertCtes(rows, sql`${w.executionId}::uuid`, sql``)} SELECT 1`.execute(trx)
-  }
-  const updates = w.frames.filter((f) => !f.isNew && f.dirty)
-  if (updates.length > 0) await updateFrames(trx, updates)
-  for (const g of w.groups.filter((x) => !x.isNew && x.dirty)) {
-    await trx
-      .updateTable('child_groups')
-      .set({
-        next_index: g.nextIndex,
-        running: g.running,
-        succeeded: g.succeeded,
-        failed: g.failed,
-        done: g.done,
-      })
-      .where('id', '=', g.id)
-      .execute()
-  }
-  const f = w.finish
-  await trx
-    .updateTable('executions')
-    .set({
-      next_event_id: w.nextEventId,
-      version: sql`version + 1`,
-      ...(f
-        ? {
-            status: f.status as 'SUCCEEDED',
-            output: f.output === undefined ? null : toJsonb(f.output),
-            error: f.error ?? null,
-            cause: f.cause ?? null,
-            stopped_at: f.stoppedAt,
-          }
-        : {}),
-    })
-    .where('id', '=', w.executionId)
-    .execute()
+/** A task attempt a decision moves on, checked in the decision's statement. */
+export interface TaskTransition {
+  readonly taskId: string
+  /** The status the attempt must still have. */
+  readonly from: 'SCHEDULED' | 'STARTED'
+  /** SUCCEEDED, FAILED, TIMED_OUT close the attempt; STARTED hands a callback task over. */
+  readonly to: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STARTED'
+  /** A dispatcher's lease, or a task token's hash, that must still hold. */
+  readonly leaseOwner?: string
+  readonly dispatchCount?: number
+  readonly tokenHash?: string
+}
+
+/** What a decision's write checks and does besides its WriteSet. */
+export interface WriteChecks {
+  /** The execution's version the decision read: the write happens only if it is unchanged. */
+  readonly version: number
+  /** Task attempts the decision consumes: each must still be as the decision saw it. */
+  readonly transitions: readonly TaskTransition[]
+  /**
+   * What ended frames leave behind, voided in the same statement: with `all` (the execution
+   * ended) every open task, timer and running child; else the open tasks and timers of
+   * `frames`. Work created by this same decision is not visible to it (one snapshot), so a
+   * decision that must void what it just created does that after the write (decide.ts).
+   */
+  readonly cleanup: { readonly all: boolean; readonly frames: readonly string[] }
+  /** Channels to NOTIFY when the write commits. */
+  readonly notify: readonly string[]
 }
 
 /**
- * One UPDATE for many frames, each guarded by the version it was read at. A frame changed by
- * someone else since then makes the whole decision fail (and retry from a fresh read).
+ * Write a decision in ONE statement: the execution row (guarded by the version the decision
+ * read), the task attempts it consumed (each guarded by the status and lease or token it had),
+ * new frames, groups, history, tasks and timers, changed frames (each guarded by its version)
+ * and groups, the voiding of what ended frames left behind, and the notifications. When any
+ * guard fails, millrace_fence aborts the statement (SQLSTATE 40001) and nothing is written.
+ * Outside a transaction the statement is its own transaction: a decision is one round trip.
  */
-async function updateFrames(trx: Executor, rows: readonly FrameRow[]): Promise<void> {
-  const values = sql.join(
-    rows.map(
-      (f) =>
-        sql`(${f.id}::uuid, ${f.version}::int, ${f.status}::text, ${toJsonb(f.snapshot as JsonValue)}::jsonb, ${
-          f.result ? toJsonb(f.result.output) : null
-        }::jsonb, ${f.result?.error ?? null}::text, ${f.result?.cause ?? null}::text, ${f.result !== undefined}::boolean)`,
-    ),
-  )
-  const { rows: updated } = await sql<{ id: string }>`
-    UPDATE frames AS f SET
-      status = v.status, snapshot = v.snapshot, version = f.version + 1,
-      output = CASE WHEN v.has_result THEN v.output ELSE f.output END,
-      error = CASE WHEN v.has_result THEN v.error ELSE f.error END,
-      cause = CASE WHEN v.has_result THEN v.cause ELSE f.cause END
-    FROM (VALUES ${values}) AS v(id, version, status, snapshot, output, error, cause, has_result)
-    WHERE f.id = v.id AND f.version = v.version
-    RETURNING f.id`.execute(trx)
-  if (updated.length !== rows.length) {
-    throw new FencingError(
-      `${rows.length - updated.length} frame(s) were changed by another engine`,
+export async function writeDecision(db: Executor, w: WriteSet, checks: WriteChecks): Promise<void> {
+  const f = w.finish
+  const updates = w.frames.filter((r) => !r.isNew && r.dirty)
+  const frameUpdates = updates.map((r) => ({
+    id: r.id,
+    version: r.version,
+    status: r.status,
+    snapshot: jsonText(r.snapshot as JsonValue | null),
+    output: r.result ? JSON.stringify(r.result.output) : null,
+    error: r.result?.error ?? null,
+    cause: r.result?.cause ?? null,
+    has_result: r.result !== undefined,
+  }))
+  const groupUpdates = w.groups
+    .filter((g) => !g.isNew && g.dirty)
+    .map((g) => ({
+      id: g.id,
+      next_index: g.nextIndex,
+      running: g.running,
+      succeeded: g.succeeded,
+      failed: g.failed,
+      done: g.done,
+    }))
+  const transitions = checks.transitions.map((t) => ({
+    id: t.taskId,
+    from_status: t.from,
+    to_status: t.to,
+    lease_owner: t.leaseOwner ?? null,
+    dispatch_count: t.dispatchCount ?? null,
+    token_hash: t.tokenHash ?? null,
+  }))
+  const closedIds = checks.transitions.filter((t) => t.to !== 'STARTED').map((t) => t.taskId)
+  const movedIds = checks.transitions.map((t) => t.taskId)
+  const cleanup = checks.cleanup.all || checks.cleanup.frames.length > 0
+  const { rows } = await sql<{ ok: boolean }>`
+    WITH x AS (
+      UPDATE executions SET next_event_id = ${w.nextEventId}::int, version = version + 1,
+        status = COALESCE(${f?.status ?? null}::text, status),
+        output = CASE WHEN ${f !== undefined}::boolean THEN ${f?.output === undefined ? null : toJsonb(f.output)}::jsonb ELSE output END,
+        error = CASE WHEN ${f !== undefined}::boolean THEN ${f?.error ?? null}::text ELSE error END,
+        cause = CASE WHEN ${f !== undefined}::boolean THEN ${f?.cause ?? null}::text ELSE cause END,
+        stopped_at = COALESCE(${f ? f.stoppedAt.toISOString() : null}::timestamptz, stopped_at)
+      WHERE id = ${w.executionId}::uuid AND version = ${checks.version}::int AND status = 'RUNNING'
+      RETURNING id
+    ), moved AS (
+      UPDATE tasks AS t SET status = v.to_status,
+        finished_at = CASE WHEN v.to_status = 'STARTED' THEN t.finished_at ELSE clock_timestamp() END,
+        started_at = CASE WHEN v.to_status = 'STARTED' THEN clock_timestamp() ELSE t.started_at END,
+        lease_until = CASE WHEN v.to_status = 'STARTED' THEN NULL ELSE t.lease_until END
+      FROM x, jsonb_to_recordset(${JSON.stringify(transitions)}::jsonb) AS v(id uuid, from_status text,
+        to_status text, lease_owner text, dispatch_count int, token_hash text)
+      WHERE t.id = v.id AND t.status = v.from_status
+        AND (v.lease_owner IS NULL OR t.lease_owner = v.lease_owner)
+        AND (v.dispatch_count IS NULL OR t.dispatch_count = v.dispatch_count)
+        AND (v.token_hash IS NULL OR t.token_hash = v.token_hash)
+      RETURNING t.id
+    ), fu AS (
+      UPDATE frames AS fr SET status = v.status, snapshot = v.snapshot::jsonb, version = fr.version + 1,
+        output = CASE WHEN v.has_result THEN v.output::jsonb ELSE fr.output END,
+        error = CASE WHEN v.has_result THEN v.error ELSE fr.error END,
+        cause = CASE WHEN v.has_result THEN v.cause ELSE fr.cause END
+      FROM x, jsonb_to_recordset(${JSON.stringify(frameUpdates)}::jsonb) AS v(id uuid, version int,
+        status text, snapshot text, output text, error text, cause text, has_result boolean)
+      WHERE fr.id = v.id AND fr.version = v.version
+      RETURNING fr.id
+    ), gu AS (
+      UPDATE child_groups AS g SET next_index = v.next_index, running = v.running,
+        succeeded = v.succeeded, failed = v.failed, done = v.done
+      FROM x, jsonb_to_recordset(${JSON.stringify(groupUpdates)}::jsonb) AS v(id uuid, next_index int,
+        running int, succeeded int, failed int, done boolean)
+      WHERE g.id = v.id
+    ), cancelled AS (
+      UPDATE tasks AS t SET status = 'CANCELLED', finished_at = clock_timestamp()
+      FROM x
+      WHERE ${cleanup}::boolean AND t.execution_id = x.id AND t.status IN ('SCHEDULED', 'STARTED')
+        AND (${checks.cleanup.all}::boolean OR t.frame_id = ANY(${checks.cleanup.frames}::uuid[]))
+        AND NOT (t.id = ANY(${movedIds}::uuid[]))
+    ), dropped AS (
+      DELETE FROM timers AS tm USING x
+      WHERE tm.execution_id = x.id AND (${checks.cleanup.all}::boolean
+        OR tm.frame_id = ANY(${checks.cleanup.frames}::uuid[]) OR tm.task_id = ANY(${closedIds}::uuid[]))
+    ), aborted AS (
+      UPDATE frames AS fr SET status = 'ABORTED', version = fr.version + 1
+      FROM x
+      WHERE ${checks.cleanup.all}::boolean AND fr.execution_id = x.id
+        AND fr.status IN ('QUEUED', 'RUNNING') AND fr.group_id IS NOT NULL
+        AND NOT (fr.id = ANY(${updates.map((r) => r.id)}::uuid[]))
+    ), ${insertCtes(newRows(w), sql`x.id`, sql`x, `)}, n AS (
+      SELECT pg_notify(c, '') FROM x, unnest(${checks.notify}::text[]) AS c
     )
-  }
-  for (const f of rows) f.version += 1
+    SELECT millrace_fence(
+      (SELECT count(*) FROM x) = 1
+      AND (SELECT count(*) FROM moved) = ${transitions.length}::int
+      AND (SELECT count(*) FROM fu) = ${frameUpdates.length}::int
+      AND (SELECT count(*) FROM n) >= 0
+    ) AS ok`
+    .execute(db)
+    .catch((err: unknown) => {
+      throw isFenced(err) ? new FencingError('the execution changed since it was read') : err
+    })
+  if (rows[0]?.ok !== true) throw new FencingError('the decision was not written')
+  for (const r of updates) r.version += 1
+}
+
+/** millrace_fence's refusal (SQLSTATE 40001 with its own message). */
+function isFenced(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown }
+  return e.code === '40001' && typeof e.message === 'string' && e.message.startsWith('millrace:')
 }
 
 /**
@@ -386,6 +464,8 @@ export async function insertStartedExecution(
   db: Executor,
   e: NewExecution,
   w: WriteSet,
+  /** Channels to NOTIFY when it commits (when inserted). */
+  notify: readonly string[] = [],
 ): Promise<boolean> {
   const f = w.finish
   const { rows } = await sql<{ id: string }>`
@@ -398,8 +478,10 @@ export async function insertStartedExecution(
         ${e.startedAt.toISOString()}::timestamptz, ${f ? f.stoppedAt.toISOString() : null}::timestamptz)
       ON CONFLICT (state_machine_id, name) DO NOTHING
       RETURNING id
-    ), ${insertCtes(newRows(w), sql`e.id`, sql`e, `)}
-    SELECT id FROM e`.execute(db)
+    ), ${insertCtes(newRows(w), sql`e.id`, sql`e, `)}, n AS (
+      SELECT pg_notify(c, '') FROM e, unnest(${notify}::text[]) AS c
+    )
+    SELECT id, (SELECT count(*) FROM n) AS notified FROM e`.execute(db)
   return rows.length === 1
 }
 

@@ -21,13 +21,28 @@ import {
  */
 export class Mutex {
   #tail: Promise<void> = Promise.resolve()
+  /** Holders and waiters: the holder, if any, plus everyone queued behind it. */
+  #queued = 0
+
+  /** Whether the lock is held, and how many wait for it (the session's "pool" for metrics). */
+  get stats(): { readonly held: boolean; readonly waiting: number } {
+    return { held: this.#queued > 0, waiting: Math.max(0, this.#queued - 1) }
+  }
 
   /** Waits for the lock and returns the function that releases it. */
   async acquire(): Promise<() => void> {
-    let release!: () => void
+    let resolveHeld!: () => void
     const held = new Promise<void>((resolve) => {
-      release = resolve
+      resolveHeld = resolve
     })
+    let released = false
+    const release = () => {
+      if (released) return
+      released = true
+      this.#queued--
+      resolveHeld()
+    }
+    this.#queued++
     const previous = this.#tail
     this.#tail = previous.then(() => held)
     await previous

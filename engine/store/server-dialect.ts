@@ -25,6 +25,18 @@ export interface ServerDialectConfig {
   readonly maxConnections: number
 }
 
+/** How the connections of a store are used right now (for metrics). */
+export interface PoolStats {
+  /** The most connections the store opens (LISTEN's own connection aside). */
+  readonly max: number
+  /** Lent to a query or a transaction. */
+  readonly inUse: number
+  /** Open and free. */
+  readonly idle: number
+  /** Queries and transactions waiting for a connection. */
+  readonly waiting: number
+}
+
 /**
  * A kysely dialect for a PostgreSQL server over postgres.js that survives the server going away
  * (a restart, a dropped connection) without taking the process down or splitting a transaction.
@@ -46,9 +58,17 @@ export interface ServerDialectConfig {
  */
 export class ServerDialect implements Dialect {
   readonly #config: ServerDialectConfig
+  #driver: ServerDriver | undefined
 
   constructor(config: ServerDialectConfig) {
     this.#config = config
+  }
+
+  /** How the connections are used now: read at a metrics scrape, never on a hot path. */
+  stats(): PoolStats {
+    return (
+      this.#driver?.stats() ?? { max: this.#config.maxConnections, inUse: 0, idle: 0, waiting: 0 }
+    )
   }
 
   createAdapter(): DialectAdapter {
@@ -56,7 +76,8 @@ export class ServerDialect implements Dialect {
   }
 
   createDriver(): Driver {
-    return new ServerDriver(this.#config)
+    this.#driver = new ServerDriver(this.#config)
+    return this.#driver
   }
 
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
@@ -87,6 +108,17 @@ class ServerDriver implements Driver {
   }
 
   async init(): Promise<void> {}
+
+  stats(): PoolStats {
+    let idle = 0
+    for (const client of this.#idle) if (!client.broken) idle++
+    return {
+      max: this.#config.maxConnections,
+      inUse: this.#clients.size - this.#idle.length,
+      idle,
+      waiting: this.#waiting.length,
+    }
+  }
 
   async acquireConnection(): Promise<DatabaseConnection> {
     if (this.#destroyed) throw new Error('The database is closed')

@@ -14,12 +14,17 @@ export interface DueTimer {
   readonly frameId: string
   readonly taskId: string | null
   readonly reason: string
+  /** How late it was claimed: the database clock minus its fire_at, in milliseconds. */
+  readonly lagMs: number
 }
 
 export async function claimDueTimers(trx: Executor, limit: number): Promise<DueTimer[]> {
   const rows = await trx
     .selectFrom('timers')
     .select(['id', 'execution_id', 'frame_id', 'task_id', 'reason'])
+    .select(
+      sql<number>`extract(epoch from clock_timestamp() - fire_at)::float8 * 1000`.as('lag_ms'),
+    )
     .where('fire_at', '<=', sql<Date>`clock_timestamp()`)
     .orderBy('fire_at')
     .limit(limit)
@@ -32,6 +37,7 @@ export async function claimDueTimers(trx: Executor, limit: number): Promise<DueT
     frameId: r.frame_id,
     taskId: r.task_id,
     reason: r.reason,
+    lagMs: Number(r.lag_ms),
   }))
 }
 

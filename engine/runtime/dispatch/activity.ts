@@ -1,5 +1,6 @@
 import type { Database, Unlisten } from '../../store/index.js'
-import { activityChannel, type ClaimedActivityTask, type Engine } from '../engine.js'
+import { activityChannel } from '../decide.js'
+import type { ClaimedActivityTask, Engine } from '../engine.js'
 
 /** How long an activity's LISTEN is kept after its last poller left. */
 const LINGER_MS = 30_000

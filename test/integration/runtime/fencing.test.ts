@@ -195,6 +195,10 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     // What a writer read before another engine moved the execution on.
     const [stale] = await decisions.loadFrames(db, frameIds)
     if (!stale) throw new Error('the execution has a frame')
+    const read = await db
+      .selectFrom('executions')
+      .select(['id', 'version'])
+      .executeTakeFirstOrThrow()
 
     const engine = await EngineProcess.start({
       databaseUrl: server.url,
@@ -206,24 +210,27 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     })
     const before = await db.selectFrom('frames').selectAll().execute()
 
-    // The stale writer holds no lock (it lost it); its write names the version it read.
-    const execution = await db.selectFrom('executions').select('id').executeTakeFirstOrThrow()
+    // The stale writer holds no lock (it lost it); its write names the versions it read.
     const write = db.transaction().execute((trx) =>
-      decisions.flush(trx, {
-        executionId: execution.id,
-        frames: [
-          {
-            ...stale,
-            dirty: true,
-            snapshot: { ...stale.snapshot, status: 'RUNNING', stale: true },
-          },
-        ],
-        groups: [],
-        history: [],
-        tasks: [],
-        timers: [],
-        nextEventId: 1,
-      }),
+      decisions.writeDecision(
+        trx,
+        {
+          executionId: read.id,
+          frames: [
+            {
+              ...stale,
+              dirty: true,
+              snapshot: { ...stale.snapshot, status: 'RUNNING', stale: true },
+            },
+          ],
+          groups: [],
+          history: [],
+          tasks: [],
+          timers: [],
+          nextEventId: 1,
+        },
+        { version: read.version, transitions: [], cleanup: { all: false, frames: [] }, notify: [] },
+      ),
     )
     await expect(write).rejects.toBeInstanceOf(decisions.FencingError)
     expect(await db.selectFrom('frames').selectAll().execute()).toEqual(before)
