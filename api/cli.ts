@@ -43,7 +43,7 @@ const USAGE = `usage:
   millrace engine                                     an engine without the API
   millrace migrate
   millrace run <definition.json> [--input <file|json>] [--name <execution-name>]
-  millrace key [admin|read|start|worker[:ACTIVITY]][+…]
+  millrace key [admin|read|start|worker[:ACTIVITY]|metrics][+…]
 
 client commands (a running server: --url or MILLRACE_URL, MILLRACE_API_KEY; --json for scripts):
   millrace validate FILE

@@ -4,6 +4,7 @@ import { Engine } from '../engine/runtime/engine.js'
 import { migrate, openDatabase, type Database } from '../engine/store/index.js'
 import { buildApp, type Limits } from './app.js'
 import type { AuthConfig } from './auth/index.js'
+import { PrometheusMetrics } from './metrics.js'
 import { setUpTaskDispatch } from './routes/task-dispatch.js'
 
 export interface ServerOptions {
@@ -16,6 +17,8 @@ export interface ServerOptions {
   readonly logger: Logger
   readonly limits?: Partial<Limits>
   readonly engineId?: string | undefined
+  /** Serve `/metrics` without a credential (MILLRACE_METRICS_AUTH=off). */
+  readonly publicMetrics?: boolean
 }
 
 export interface RunningServer {
@@ -50,9 +53,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await migrate(database)
     // Push tasks go to function endpoints over HTTP (MILLRACE_CONFIG, MILLRACE_ALLOWED_HOSTS).
     dispatch = await setUpTaskDispatch({ database, logger: log, env: process.env })
+    const metrics = new PrometheusMetrics({ database, processMetrics: true })
     engine = new Engine({
       database,
       logger: log,
+      metrics: metrics.engine,
       pushHandler: dispatch.pushHandler,
       ...(options.engineId !== undefined ? { engineId: options.engineId } : {}),
     })
@@ -62,6 +67,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       service: { engine, database },
       auth: options.auth,
       logger: log,
+      metrics,
+      ...(options.publicMetrics ? { publicMetrics: true } : {}),
       ...(options.limits ? { limits: options.limits } : {}),
     })
     const url = await app.listen({ host: options.host, port: options.port })

@@ -43,6 +43,11 @@ export const ERROR_CODES = {
     message: 'An execution with that name exists',
   },
   ExecutionLimitExceeded: { status: 400, message: 'Too many executions are running' },
+  // StartSyncExecution on a STANDARD state machine (AWS runs it for EXPRESS ones only).
+  StateMachineTypeNotSupported: {
+    status: 400,
+    message: 'The action is not supported for this type of state machine',
+  },
   ActivityDoesNotExist: { status: 400, restStatus: 404, message: 'The activity does not exist' },
   TaskDoesNotExist: { status: 400, message: 'The task does not exist' },
   TaskTimedOut: { status: 400, message: 'The task has timed out or is no longer open' },

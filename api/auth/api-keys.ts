@@ -27,7 +27,7 @@ export function hashKey(key: string): string {
 
 /**
  * Parses `MILLRACE_API_KEYS`: comma-separated entries `KEY` (scope admin) or `KEY=SCOPE+SCOPE`
- * (scopes: admin, read, start, worker, worker:ACTIVITY). Keys may not contain `,`, `=` or
+ * (scopes: admin, read, start, worker, worker:ACTIVITY, metrics). Keys may not contain `,`, `=` or
  * spaces; only their hashes are kept.
  *
  * @example

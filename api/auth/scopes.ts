@@ -7,10 +7,13 @@ import { MillraceError } from '../../engine/errors.js'
  * - `read`: describe, list, history, validate.
  * - `start`: what `read` allows, and start and stop executions.
  * - `worker`: poll and answer the tasks of every activity; `worker:NAME` of activity NAME only.
+ * - `metrics`: scrape `/metrics` and nothing else (a Prometheus server's key). `read`, `start`
+ *   and `admin` may scrape too.
  */
 export type Scope =
   | { readonly kind: 'admin' }
   | { readonly kind: 'read' }
+  | { readonly kind: 'metrics' }
   | { readonly kind: 'start' }
   | { readonly kind: 'worker'; readonly activity: string | undefined }
 
@@ -21,6 +24,7 @@ export type Scope =
  */
 export type Permission =
   | { readonly kind: 'public' }
+  | { readonly kind: 'metrics' }
   | { readonly kind: 'read' }
   | { readonly kind: 'start' }
   | { readonly kind: 'admin' }
@@ -36,7 +40,7 @@ export interface Principal {
 /** The principal of every request when auth is off (`millrace dev`, `MILLRACE_AUTH=off`). */
 export const ANONYMOUS: Principal = { id: 'anonymous', scopes: [{ kind: 'admin' }] }
 
-const SCOPE = /^(admin|read|start|worker)(?::(.+))?$/
+const SCOPE = /^(admin|read|start|worker|metrics)(?::(.+))?$/
 
 /**
  * Parses a scope as written in `MILLRACE_API_KEYS` and the keys file.
@@ -48,11 +52,14 @@ export function parseScope(text: string): Scope {
   const match = SCOPE.exec(text.trim())
   const [, kind, activity] = match ?? []
   if (kind === 'worker') return { kind, activity }
-  if ((kind === 'admin' || kind === 'read' || kind === 'start') && activity === undefined) {
+  if (
+    (kind === 'admin' || kind === 'read' || kind === 'start' || kind === 'metrics') &&
+    activity === undefined
+  ) {
     return { kind }
   }
   throw new Error(
-    `not a scope: ${JSON.stringify(text)} (one of admin, read, start, worker, worker:ACTIVITY)`,
+    `not a scope: ${JSON.stringify(text)} (one of admin, read, start, worker, worker:ACTIVITY, metrics)`,
   )
 }
 
@@ -70,9 +77,13 @@ export function allows(scopes: readonly Scope[], permission: Permission): boolea
       case 'admin':
         return true
       case 'read':
-        return permission.kind === 'read'
+        return permission.kind === 'read' || permission.kind === 'metrics'
       case 'start':
-        return permission.kind === 'read' || permission.kind === 'start'
+        return (
+          permission.kind === 'read' || permission.kind === 'start' || permission.kind === 'metrics'
+        )
+      case 'metrics':
+        return permission.kind === 'metrics'
       case 'worker':
         return (
           permission.kind === 'worker' &&

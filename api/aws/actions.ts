@@ -234,7 +234,7 @@ export function stepFunctionsActions(options: StepFunctionsActionOptions): AwsAc
     {
       name: 'StartSyncExecution',
       summary:
-        'Starts an execution and answers when it has ended. Any state machine type (AWS: Express only).',
+        'Starts an execution of an EXPRESS state machine and answers when it has ended (a STANDARD one is StateMachineTypeNotSupported, as on AWS).',
       permission: { kind: 'start' },
       request: requestShape(
         {
@@ -259,6 +259,7 @@ export function stepFunctionsActions(options: StepFunctionsActionOptions): AwsAc
         const { executionArn } = await service.startExecution(
           ctx.service,
           request as unknown as service.StartExecutionRequest,
+          { expressOnly: true },
         )
         const log = ctx.log.child({ executionArn })
         log.info('sync execution started')

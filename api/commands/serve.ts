@@ -30,12 +30,17 @@ export async function serve(args: string[], log: Logger): Promise<number> {
   }
   const databaseUrl = process.env['DATABASE_URL'] || undefined
   if (!databaseUrl) log.info('DATABASE_URL is not set: using the embedded database')
+  const publicMetrics = metricsAuthOff(process.env)
+  if (publicMetrics && auth.mode === 'on') {
+    log.warn('MILLRACE_METRICS_AUTH=off: /metrics answers without a credential')
+  }
   return run(log, {
     host: values.host ?? process.env['HOST'] ?? '127.0.0.1',
     port: port(values.port ?? process.env['PORT'] ?? '8080'),
     databaseUrl,
     dataDir: process.env['MILLRACE_DATA_DIR'],
     auth,
+    publicMetrics,
   })
 }
 
@@ -59,6 +64,7 @@ export async function dev(args: string[], log: Logger): Promise<number> {
     databaseUrl: undefined,
     dataDir,
     auth: { mode: 'off' },
+    publicMetrics: true,
   })
 }
 
@@ -82,6 +88,7 @@ async function run(
     databaseUrl: string | undefined
     dataDir: string | undefined
     auth: AuthConfig
+    publicMetrics: boolean
   },
 ): Promise<number> {
   const server = await startServer({ ...options, logger: log })
@@ -97,6 +104,15 @@ async function run(
   })
   await server.close()
   return 0
+}
+
+/** `MILLRACE_METRICS_AUTH=off` serves /metrics without a credential; `on` (default) does not. */
+function metricsAuthOff(env: NodeJS.ProcessEnv): boolean {
+  const value = (env['MILLRACE_METRICS_AUTH'] ?? 'on').toLowerCase()
+  if (value !== 'on' && value !== 'off') {
+    throw new Error(`MILLRACE_METRICS_AUTH must be "on" or "off", not ${value}`)
+  }
+  return value === 'off'
 }
 
 function port(text: string): number {

@@ -16,6 +16,14 @@ export interface StartExecutionRequest {
   readonly input?: string | undefined
 }
 
+export interface StartExecutionOptions {
+  /**
+   * Refuse a STANDARD state machine with StateMachineTypeNotSupported, before anything is
+   * stored: AWS's StartSyncExecution runs EXPRESS state machines only.
+   */
+  readonly expressOnly?: boolean
+}
+
 export interface StartExecutionResponse {
   readonly executionArn: string
   readonly startDate: Date
@@ -31,7 +39,8 @@ export interface StartExecutionResponse {
  * first has ended, it is ExecutionAlreadyExists.
  *
  * Errors: InvalidArn, StateMachineDoesNotExist, StateMachineDeleting, InvalidName,
- * InvalidExecutionInput, ValidationException (input over 256 KiB), ExecutionAlreadyExists.
+ * InvalidExecutionInput, ValidationException (input over 256 KiB), ExecutionAlreadyExists, and
+ * StateMachineTypeNotSupported with `expressOnly` on a STANDARD state machine.
  *
  * @example
  * const { executionArn } = await startExecution(ctx, { stateMachineArn, input: '{"orderId":42}' })
@@ -39,6 +48,7 @@ export interface StartExecutionResponse {
 export async function startExecution(
   ctx: ServiceContext,
   request: StartExecutionRequest,
+  options: StartExecutionOptions = {},
 ): Promise<StartExecutionResponse> {
   // Checked in AWS's order: the ARN, then the name and input, then what the ARN names.
   parseStateMachineArn(ctx.engine, request.stateMachineArn)
@@ -46,6 +56,13 @@ export async function startExecution(
     request.name === undefined || request.name === null ? randomUUID() : checkName(request.name)
   const input = parseJsonInput(request.input)
   const machine = await stateMachineForStart(ctx, request.stateMachineArn)
+  if (options.expressOnly === true && machine.type !== 'EXPRESS') {
+    throw new MillraceError(
+      'StateMachineTypeNotSupported',
+      `StartSyncExecution runs EXPRESS state machines only; ${request.stateMachineArn} is ${machine.type}`,
+      { stateMachineArn: request.stateMachineArn, type: machine.type },
+    )
+  }
   const executionArn = ctx.engine.executionArn(machine.name, name)
 
   const started = await ctx.engine.startExecution({

@@ -133,6 +133,7 @@ describeEachBackend('AWS JSON 1.0 door', (backend) => {
     const { body: created } = await call('CreateStateMachine', {
       name: uniqueName('sync'),
       definition: PASS,
+      type: 'EXPRESS',
       roleArn: null,
       tags: null,
     })
@@ -160,6 +161,7 @@ describeEachBackend('AWS JSON 1.0 door', (backend) => {
         const res = await awsInject(short.app, 'CreateStateMachine', {
           name: uniqueName('slow'),
           definition: PARKED,
+          type: 'EXPRESS',
         })
         return { body: res.json<Record<string, unknown>>() }
       })()
@@ -174,6 +176,28 @@ describeEachBackend('AWS JSON 1.0 door', (backend) => {
     } finally {
       await short.close()
     }
+  })
+
+  it('StartSyncExecution refuses a STANDARD state machine as AWS does, and starts nothing', async () => {
+    const name = uniqueName('sync-standard')
+    const { body: created } = await call('CreateStateMachine', { name, definition: PASS })
+    const refused = await call('StartSyncExecution', {
+      stateMachineArn: created['stateMachineArn'],
+      name: 'never',
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.body).toEqual({
+      __type: 'StateMachineTypeNotSupported',
+      message: expect.stringContaining('STANDARD'),
+    })
+    const listed = await call('ListExecutions', { stateMachineArn: created['stateMachineArn'] })
+    expect(listed.body['executions']).toEqual([])
+    // The checks before the type keep AWS's order: a bad name is InvalidName even on STANDARD.
+    const badName = await call('StartSyncExecution', {
+      stateMachineArn: created['stateMachineArn'],
+      name: 'a b',
+    })
+    expect(badName.body['__type']).toBe('InvalidName')
   })
 
   it('answers errors as { __type, message } with AWS’s status', async () => {

@@ -23,6 +23,7 @@ import {
   StartSyncExecutionCommand,
   StateMachineAlreadyExists,
   StateMachineDoesNotExist,
+  StateMachineTypeNotSupported,
   StopExecutionCommand,
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
@@ -213,12 +214,29 @@ describeEachBackend('AWS SDK against the AWS JSON door', (backend) => {
           States: { F: { Type: 'Fail', Error: 'Boom', Cause: 'why' } },
         }),
         roleArn: ROLE,
+        type: 'EXPRESS',
       }),
     )
     const failed = await sfn.send(
       new StartSyncExecutionCommand({ stateMachineArn: failing.stateMachineArn }),
     )
     expect(failed).toMatchObject({ status: 'FAILED', error: 'Boom', cause: 'why' })
+
+    // As on AWS, a STANDARD state machine cannot be run synchronously.
+    const standard = await sfn.send(
+      new CreateStateMachineCommand({
+        name: uniqueName('sync-std'),
+        definition: PASS,
+        roleArn: ROLE,
+      }),
+    )
+    const refused = await sfn
+      .send(new StartSyncExecutionCommand({ stateMachineArn: standard.stateMachineArn }))
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      )
+    expect(refused).toBeInstanceOf(StateMachineTypeNotSupported)
   })
 
   it('ValidateStateMachineDefinition lists diagnostics', async () => {

@@ -10,15 +10,16 @@ import {
 } from '../../../engine/errors.js'
 
 describe('error codes', () => {
-  it('docs/errors.md lists exactly the codes of ERROR_CODES, with the same HTTP status', () => {
+  it('docs/errors.md lists exactly the codes of ERROR_CODES, with the same statuses and meaning', () => {
     const doc = readFileSync(path.resolve(import.meta.dirname, '../../../docs/errors.md'), 'utf8')
-    const documented = [...doc.matchAll(/^\| `([A-Za-z]+)`\s*\| (\d{3})\s*\| (\d{3})\s*\|/gm)].map(
-      (m) => [m[1], Number(m[2]), Number(m[3])],
-    )
+    const documented = [
+      ...doc.matchAll(/^\| `([A-Za-z]+)`\s*\| (\d{3})\s*\| (\d{3})\s*\| (.*?)\s*\|$/gm),
+    ].map((m) => [m[1], Number(m[2]), Number(m[3]), m[4]])
     const table = Object.entries(ERROR_CODES).map(([code, e]) => [
       code,
       e.status,
       restStatusOf(code as ErrorCode),
+      e.message,
     ])
     expect(documented.sort()).toEqual(table.sort())
   })
