@@ -4,12 +4,14 @@ import swaggerUi from '@fastify/swagger-ui'
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import type { ServiceContext } from '../engine/service/index.js'
-import { Authenticator, type AuthConfig } from './auth/index.js'
+import { Authenticator, authorize, type AuthConfig } from './auth/index.js'
 import { awsComponents, awsDoor, collectAwsActions } from './aws/door.js'
 import { MillraceError } from '../engine/errors.js'
 import { sendRestError } from './errors.js'
+import { consoleRoutes, defaultConsoleDir } from './console/static.js'
 import type { ApiExtension } from './extension.js'
 import { DEFAULT_EXTENSIONS } from './extensions.js'
+import type { PrometheusMetrics } from './metrics.js'
 import { restDoor } from './rest/index.js'
 
 /** Size limits of the API. Execution input is limited to 256 KiB by the service layer, as AWS. */
@@ -37,6 +39,18 @@ export interface AppOptions {
   readonly extensions?: readonly ApiExtension[]
   /** The clock SigV4 dates are checked against (tests move it). */
   readonly now?: () => number
+  /**
+   * Served at `GET /metrics` (Prometheus text format); give the engine `metrics.engine` so it
+   * reports there. Without it there is no `/metrics` route.
+   */
+  readonly metrics?: PrometheusMetrics
+  /**
+   * `/metrics` needs a bearer key with scope metrics, read, start or admin while auth is on;
+   * true serves it to anyone (MILLRACE_METRICS_AUTH=off, for a scraper on a private network).
+   */
+  readonly publicMetrics?: boolean
+  /** The web console's built files (default dist/public/console); false: no `/console`. */
+  readonly consoleDir?: string | false
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -112,6 +126,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         { name: 'executions', description: 'REST: /v1/state-machines/{name}/executions' },
         { name: 'AWS JSON 1.0', description: 'The AWS Step Functions wire protocol' },
         { name: 'health', description: 'Liveness and readiness' },
+        { name: 'metrics', description: 'Prometheus metrics' },
       ],
     },
   })
@@ -161,12 +176,46 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   )
 
+  const { metrics } = options
+  if (metrics) {
+    const publicMetrics = options.publicMetrics === true || !authenticator.enabled
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['metrics'],
+          summary: 'Prometheus metrics (text format 0.0.4)',
+          description:
+            'Executions started and finished, state transitions, task dispatch latency, timer lag, claim-loop latency and database connections. With auth on, a bearer key of scope metrics, read, start or admin (see docs/api.md).',
+          ...(publicMetrics ? { security: [] } : { security: [{ bearer: [] }] }),
+          produces: ['text/plain'],
+          response: { 200: { type: 'string', description: 'Prometheus text format' } },
+        },
+      },
+      async (request, reply) => {
+        if (!publicMetrics) {
+          const principal = authenticator.rest(request)
+          authorize(principal, { kind: 'metrics' }, 'rest', 'GET /metrics')
+        }
+        const text = await metrics.render()
+        return reply.type(metrics.contentType).send(text)
+      },
+    )
+  }
+
   await app.register(
     async (scope) => {
       await restDoor(scope, { service: options.service, authenticator, extensions })
     },
     { prefix: '/v1' },
   )
+  if (options.consoleDir !== false) {
+    const dir = options.consoleDir ?? defaultConsoleDir()
+    await app.register((scope, _options, done) => {
+      consoleRoutes(scope, { dir })
+      done()
+    })
+  }
   await app.register((scope, _options, done) => {
     awsDoor(scope, { service: options.service, authenticator, actions })
     done()

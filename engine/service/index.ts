@@ -121,3 +121,22 @@ export { sendTaskHeartbeat, type SendTaskHeartbeatRequest } from './send-task-he
 export { sendTaskSuccess, type SendTaskSuccessRequest } from './send-task-success.js'
 export { type TaskAnswerOptions } from './task-tokens.js'
 export { allowedHostsFrom, applyConfig, readConfig, type MillraceConfig } from './config.js'
+// Issue 7: what the web console reads (per-state summaries, Map iterations, filtered history).
+export {
+  describeExecutionState,
+  describeExecutionStates,
+  listExecutionEvents,
+  listMapIterations,
+  type AttemptDescription,
+  type ExecutionStatesResponse,
+  type ListExecutionEventsResponse,
+  type ListMapIterationsResponse,
+  type StateDescription,
+  type StateStatus,
+  type StateSummary,
+} from './inspect-execution.js'
+export {
+  describeStateMachineRevision,
+  describeStateMachineSummary,
+  type StateMachineSummary,
+} from './inspect-state-machine.js'
