@@ -1,8 +1,10 @@
 // The function endpoints of the example, on 127.0.0.1:9000:
 //   POST /price     prices the order (a plain function endpoint)
-//   POST /approval  gets the Approve step's task token and "asks a person": here it approves
-//                   after 2 s (orders over 1,000 are rejected) by calling SendTaskSuccess or
-//                   SendTaskFailure with the token.
+//   POST /approval  gets the Approve step's task token and asks a person. With APPROVAL=manual
+//                   it prints the two curl commands that approve or reject the order, and the
+//                   execution waits until one of them is run. Otherwise it answers by itself
+//                   after 2 s (orders over 1,000 are rejected) with SendTaskSuccess or
+//                   SendTaskFailure.
 // Run: npx tsx examples/tasks/functions.ts   (MILLRACE_URL, default http://127.0.0.1:8080)
 import { createServer } from 'node:http'
 import { createFunctionHandler, StepFunctionsClient, TaskFailure } from '../../worker-sdk/index.js'
@@ -12,8 +14,11 @@ interface Order {
   items: { sku: string; qty: number; price: number }[]
 }
 
+const url = process.env['MILLRACE_URL'] ?? 'http://127.0.0.1:8080'
+const manual = process.env['APPROVAL'] === 'manual'
+
 const millrace = new StepFunctionsClient({
-  endpoint: process.env['MILLRACE_URL'] ?? 'http://127.0.0.1:8080',
+  endpoint: url,
   ...(process.env['MILLRACE_API_KEY']
     ? { credentials: { apiKey: process.env['MILLRACE_API_KEY'] } }
     : {}),
@@ -29,6 +34,17 @@ const price = createFunctionHandler<Order, { total: number; lines: number }>((or
 
 const approval = createFunctionHandler<{ token: string; orderId: string; total: number }, object>(
   (request) => {
+    if (manual) {
+      // The token travels in the body, never in a URL, so it stays out of access logs.
+      const answer = (path: string, body: object) =>
+        `curl -s -X POST ${url}/v1/tasks/${path} -H 'content-type: application/json' -d '${JSON.stringify({ taskToken: request.token, ...body })}'`
+      console.log(`\norder ${request.orderId} (total ${request.total}) waits for a person.`)
+      console.log(`approve:\n  ${answer('success', { output: { approvedBy: 'you' } })}`)
+      console.log(
+        `reject:\n  ${answer('failure', { error: 'Order.Rejected', cause: 'rejected by hand' })}\n`,
+      )
+      return { queued: true }
+    }
     console.log(
       `approval requested for ${request.orderId} (total ${request.total}); answering in 2 s`,
     )

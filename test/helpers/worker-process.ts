@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 export interface WorkerLine {
-  readonly event: 'took' | 'error' | 'stopped'
+  readonly event: 'took' | 'error' | 'aborted' | 'stopped'
   readonly token?: string
   readonly input?: Record<string, unknown>
   readonly name?: string
   readonly message?: string
+  readonly reason?: string
 }
 
 export class WorkerProcess {
@@ -63,6 +64,10 @@ export class WorkerProcess {
     return this.lines.filter((l) => l.event === 'error')
   }
 
+  get aborted(): WorkerLine[] {
+    return this.lines.filter((l) => l.event === 'aborted')
+  }
+
   signal(signal: NodeJS.Signals): void {
     this.child.kill(signal)
   }
@@ -106,6 +111,73 @@ export async function startFunctionServerProcess(env: Record<string, string> = {
     origin: `http://127.0.0.1:${port}`,
     pid: child.pid ?? 0,
     async stop() {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+export interface EndpointLine {
+  readonly event: 'listening' | 'call' | 'aborted'
+  readonly path?: string
+  readonly attempt?: number
+  readonly idempotencyKey?: string
+  readonly executionArn?: string
+  readonly stateName?: string
+}
+
+export interface FunctionEndpointsProcess {
+  /** `http://127.0.0.1:<port>` of the node:http server and of the fastify one. */
+  readonly origins: { readonly node: string; readonly fastify: string }
+  /** Every line it printed after `listening`. */
+  readonly lines: EndpointLine[]
+  stop(): Promise<void>
+}
+
+/**
+ * The createFunctionHandler endpoints of test/e2e/fixtures/function-endpoints.ts in a process
+ * of their own.
+ *
+ * @example
+ * const fns = await startFunctionEndpointsProcess({ FLAKY_UNTIL: '3' })
+ * await api.rest('PUT', '/functions/price', { url: `${fns.origins.node}/price` })
+ */
+export async function startFunctionEndpointsProcess(
+  env: Record<string, string> = {},
+): Promise<FunctionEndpointsProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/e2e/fixtures/function-endpoints.ts'],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  const lines: EndpointLine[] = []
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const ports = await new Promise<{ node: number; fastify: number }>((resolve, reject) => {
+    let buffer = ''
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      buffer += chunk
+      let nl: number
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buffer.slice(0, nl)) as EndpointLine & {
+          node?: number
+          fastify?: number
+        }
+        buffer = buffer.slice(nl + 1)
+        if (line.event === 'listening')
+          resolve({ node: line.node ?? 0, fastify: line.fastify ?? 0 })
+        else lines.push(line)
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`function endpoints exited with ${code}`)))
+  })
+  return {
+    origins: {
+      node: `http://127.0.0.1:${ports.node}`,
+      fastify: `http://127.0.0.1:${ports.fastify}`,
+    },
+    lines,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
       await exited
     },

@@ -72,11 +72,15 @@ export interface InvokeRequest {
 /**
  * Read a lambda:invoke task's Parameters. A Payload that is a JSON text is sent as that JSON;
  * no Payload (or null) sends `{}`, as Lambda's Invoke does with an empty body.
+ *
+ * @example
+ * invokeRequest({ FunctionName: 'price:prod', Payload: { id: 1 } })
+ * // → { functionName: 'price', event: { id: 1 } }
  */
 export function invokeRequest(parameters: JsonValue): InvokeRequest {
   const p = isObject(parameters) ? parameters : {}
   const name = typeof p['FunctionName'] === 'string' ? p['FunctionName'] : ''
-  const functionName = name.startsWith('arn:') ? (name.split(':')[6] ?? name) : name
+  const functionName = functionNameOf(name)
   let event: JsonValue = p['Payload'] ?? {}
   if (typeof event === 'string') {
     try {
@@ -87,6 +91,18 @@ export function invokeRequest(parameters: JsonValue): InvokeRequest {
   }
   const logType = p['LogType']
   return { functionName, event, ...(typeof logType === 'string' ? { logType } : {}) }
+}
+
+/**
+ * The registry name in any form Lambda's Invoke accepts for FunctionName: `name`, `name:alias`,
+ * `123456789012:function:name[:alias]` and `arn:aws:lambda:<region>:<account>:function:name[:alias]`.
+ * A version or alias calls the same endpoint: a function endpoint has one version.
+ */
+function functionNameOf(name: string): string {
+  const parts = name.split(':')
+  if (parts[0] === 'arn') return parts[6] ?? name
+  if (parts[1] === 'function') return parts[2] ?? name
+  return parts[0] ?? name
 }
 
 /** Lambda's Invoke response as the lambda:invoke integration returns it. */

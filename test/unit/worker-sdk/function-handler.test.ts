@@ -9,10 +9,23 @@ import {
   type FunctionContext,
 } from '../../../worker-sdk/index.js'
 
+/** What ctx.signal did, by the `wait` of the call that saw it. */
+const signals = new Map<string, 'aborted' | 'quiet'>()
+
 /** createFunctionHandler speaks the function call protocol on node:http and on fastify. */
-const handler = createFunctionHandler<{ n?: number; fail?: string }, unknown>((input, ctx) => {
+const handler = createFunctionHandler<
+  { n?: number; fail?: string; wait?: string; ms?: number },
+  unknown
+>(async (input, ctx) => {
   if (input.fail === 'task') throw new TaskFailure('Order.Invalid', 'no items')
   if (input.fail === 'error') throw new TypeError('boom')
+  if (input.wait !== undefined) {
+    const key = input.wait
+    signals.set(key, 'quiet')
+    ctx.signal.addEventListener('abort', () => signals.set(key, 'aborted'))
+    await new Promise((r) => setTimeout(r, input.ms ?? 0))
+    return { waited: true }
+  }
   return { n: (input.n ?? 0) + 1, ctx: { ...ctx, signal: undefined } as Partial<FunctionContext> }
 })
 
@@ -43,7 +56,7 @@ for (const kind of ['node:http', 'fastify'] as const) {
           await once(server, 'close')
         }
       } else {
-        const app = fastify()
+        const app = fastify({ forceCloseConnections: true })
         app.post('/fn', handler)
         url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/fn`
         close = () => app.close()
@@ -85,5 +98,32 @@ for (const kind of ['node:http', 'fastify'] as const) {
         body: { errorType: 'TypeError', errorMessage: 'boom' },
       })
     })
+
+    it('ctx.signal stays quiet through a call that is answered', async () => {
+      const key = `${kind}-answered`
+      expect(await call({ wait: key, ms: 100 })).toEqual({ status: 200, body: { waited: true } })
+      await new Promise((r) => setTimeout(r, 50))
+      expect(signals.get(key)).toBe('quiet')
+    })
+
+    it('ctx.signal aborts when the caller hangs up', async () => {
+      const key = `${kind}-hung-up`
+      const abort = new AbortController()
+      const pending = fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ wait: key, ms: 2000 }),
+        signal: abort.signal,
+      }).catch(() => 'hung up')
+      await until(() => signals.get(key) === 'quiet')
+      abort.abort()
+      expect(await pending).toBe('hung up')
+      await until(() => signals.get(key) === 'aborted')
+    })
   })
+}
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10))
+  expect(ok()).toBe(true)
 }
