@@ -59,6 +59,12 @@ const { stateMachineArn } = await service.createStateMachine(ctx, {
   name: 'w1',
   definition: read('w1-pass-chain.asl.json'),
 })
+// StartSyncExecution runs EXPRESS machines only, as on AWS: the same definition as one.
+const express = await service.createStateMachine(ctx, {
+  name: 'w1-express',
+  definition: read('w1-pass-chain.asl.json'),
+  type: 'EXPRESS',
+})
 const input = read('input-small.json')
 const inputValue = JSON.parse(input) as unknown
 
@@ -118,7 +124,7 @@ const runners: Record<Mode, () => Promise<void>> = {
   async aws() {
     const ended = await post(
       '/',
-      { stateMachineArn, input },
+      { stateMachineArn: express.stateMachineArn, input },
       {
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': 'AWSStepFunctions.StartSyncExecution',

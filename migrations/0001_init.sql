@@ -215,3 +215,5 @@ CREATE TABLE timers (
 
 CREATE INDEX timers_fire_at_idx ON timers (fire_at);
 CREATE INDEX timers_execution_idx ON timers (execution_id);
+-- a task's timeout and heartbeat timers: moved by heartbeats and claims, deleted when it closes
+CREATE INDEX timers_task_idx ON timers (task_id) WHERE task_id IS NOT NULL;

@@ -28,6 +28,7 @@ export interface FrameEvent {
 export interface DecisionEffects {
   /** Push tasks to dispatch now (function endpoints). */
   readonly pushTasks: store.PushTask[]
+  /** A timer due soon was armed: sleeping timer loops must wake (see timerWakeMs). */
   readonly newTimers: boolean
   readonly newActivityTasks: readonly string[]
   readonly finished: boolean
@@ -49,7 +50,15 @@ export interface DecisionContext {
   readonly engineId: string
   /** Whether an activity ARN names an existing activity (absent: all do). */
   readonly activityExists?: (arn: string) => boolean
+  /**
+   * Timer loops poll at least this often (ms), so only a timer due sooner needs a NOTIFY to
+   * wake them; one due later is found by a poll in time. Default 0: every timer notifies.
+   */
+  readonly timerWakeMs?: number
 }
+
+/** A Parallel or Map with at most this many children keeps the ones not started in memory. */
+const QUEUED_IN_MEMORY = 5000
 
 /** NOTIFY channel: a decision armed a timer (timer loops wake up). */
 export const TIMERS_CHANNEL = 'millrace_timers'
@@ -339,7 +348,7 @@ class Decision {
       reason,
       fireAt: new Date(fireAt),
     })
-    this.effects.newTimers = true
+    if (fireAt - now <= (this.ctx.timerWakeMs ?? 0)) this.effects.newTimers = true
   }
 
   private async startChildren(
@@ -380,8 +389,10 @@ class Decision {
     const free = Math.min(limit - group.running, group.total - group.nextIndex)
     if (free <= 0) return
     let children: store.FrameRow[]
-    if (known) children = known.slice(group.nextIndex, group.nextIndex + free)
-    else {
+    if (known) {
+      // Every child not started yet is among them (children start in index order).
+      children = known.filter((f) => (f.childIndex ?? 0) >= group.nextIndex).slice(0, free)
+    } else {
       children = await store.nextQueuedChildren(this.ctx.trx, group.id, group.nextIndex, free)
       for (const c of children) if (!this.frames.has(c.id)) this.frames.set(c.id, c)
       children = children.map((c) => this.frames.get(c.id) as store.FrameRow)
@@ -456,7 +467,10 @@ class Decision {
       lastFailure,
     )
     if (verdict.kind === 'running') {
-      await this.startQueued(group, group.isNew ? this.groupFrames(group.id) : undefined)
+      await this.startQueued(
+        group,
+        group.isNew || group.queuedInMemory ? this.groupFrames(group.id) : undefined,
+      )
       return
     }
     group.done = true
@@ -516,8 +530,11 @@ class Decision {
 
   plan(): StartPlan {
     const decided = this.decided()
+    const writeSet = this.writeSet()
     return {
-      writeSet: this.writeSet(),
+      // An execution that ended in its first decision without children (a chain of Pass
+      // states) leaves its frame to nobody: it is not written at all.
+      writeSet: this.finish && this.groups.size === 0 ? { ...writeSet, frames: [] } : writeSet,
       effects: this.effects,
       needsCleanup: this.abortedGroups.length > 0,
       notify: notifyChannels(this.effects),
@@ -544,10 +561,7 @@ class Decision {
       effects: this.effects,
       lateCleanup,
       nextEventId: this.nextEventId,
-      live: {
-        frames: [...this.frames.values()].filter((f) => f.status === 'RUNNING'),
-        groups: [...this.groups.values()].filter((g) => !g.done),
-      },
+      live: this.live(),
       write: async (db, version, transitions) => {
         await store.writeDecision(db, writeSet, { version, transitions, cleanup, notify })
         for (const f of this.frames.values()) {
@@ -561,6 +575,26 @@ class Decision {
         if (lateCleanup) await this.cleanUp(db)
       },
     }
+  }
+
+  /**
+   * What the decision leaves running, for the next decision in this process: running frames,
+   * unfinished groups, and the children not started yet of groups small enough to keep (so
+   * starting the next ones needs no read).
+   */
+  private live(): DecisionPlan['live'] {
+    const groups = [...this.groups.values()].filter((g) => !g.done)
+    const kept = new Set<string>()
+    for (const g of groups) {
+      g.queuedInMemory = (g.isNew || g.queuedInMemory === true) && g.total <= QUEUED_IN_MEMORY
+      if (g.queuedInMemory) kept.add(g.id)
+    }
+    const frames = [...this.frames.values()].filter(
+      (f) =>
+        f.status === 'RUNNING' ||
+        (f.status === 'QUEUED' && f.groupId !== null && kept.has(f.groupId)),
+    )
+    return { frames, groups }
   }
 
   /**

@@ -94,7 +94,16 @@ export interface EngineOptions {
  * How long a claimed activity task waits before its ActivityStarted is recorded by a decision of
  * its own: an answer within this time records it together with the result.
  */
-const ACTIVITY_STARTED_DELAY_MS = 25
+const ACTIVITY_STARTED_DELAY_MS = 100
+/** Statements inserting new executions in flight at once (see Engine.insertStart). */
+const MAX_START_WRITES = 2
+
+interface PendingStart {
+  readonly start: decisions.StartedExecution
+  readonly resolve: (inserted: boolean) => void
+  readonly reject: (err: unknown) => void
+}
+
 /** Decisions a transaction retries when PostgreSQL reports a deadlock or serialization failure. */
 const RETRYABLE = new Set(['40001', '40P01'])
 
@@ -128,6 +137,14 @@ export class Engine {
   private readonly endedHere = new Map<string, string>()
   /** Per execution: the decision in progress in this process and the calls waiting for it. */
   private readonly lanes = new Map<string, Lane>()
+  /**
+   * Activity tasks this process handed to pollers, by token hash: SendTask* need not read them
+   * (the write still checks the attempt is open). Bounded; answered ones are dropped.
+   */
+  private readonly claimedTokens = new Map<string, activities.TokenTask>()
+  /** Starts waiting for a statement (see insertStart), and the statements in flight. */
+  private readonly startQueue: PendingStart[] = []
+  private startWrites = 0
   /** Running executions as this process last wrote them (bounded, oldest out first). */
   private readonly known = new Map<string, KnownExecution>()
   private clockOffset: number | undefined
@@ -244,6 +261,7 @@ export class Engine {
         timeScale: this.timeScale,
         engineId: this.engineId,
         activityExists: this.activityNames.exists,
+        timerWakeMs: this.pollMs,
       },
       args.input,
     )
@@ -257,8 +275,12 @@ export class Engine {
     }
     let inserted: boolean
     if (!plan.needsCleanup) {
-      // The common case: one statement, one round trip, one commit.
-      inserted = await decisions.insertStartedExecution(this.db.db, row, plan.writeSet, plan.notify)
+      // The common case: one statement, shared with the starts that arrive meanwhile.
+      inserted = await this.insertStart({
+        execution: row,
+        writeSet: plan.writeSet,
+        notify: plan.notify,
+      })
     } else {
       inserted = await this.db.db.transaction().execute(async (trx) => {
         // The row alone first (RUNNING, version 0), then the decision as any other.
@@ -271,7 +293,10 @@ export class Engine {
           timers: [],
           nextEventId: 1,
         }
-        if (!(await decisions.insertStartedExecution(trx, row, bare))) return false
+        const done = await decisions.insertStartedExecutions(trx, [
+          { execution: row, writeSet: bare, notify: [] },
+        ])
+        if (!done.has(id)) return false
         await plan.write(trx)
         return true
       })
@@ -292,6 +317,47 @@ export class Engine {
     remember(this.idsByArn, execution.id, id)
     this.afterCommit(id, plan.effects)
     return { id, startedAt, status: plan.writeSet.finish?.status ?? 'RUNNING' }
+  }
+
+  /**
+   * Insert a new execution. Starts that arrive while MAX_START_WRITES statements are in flight
+   * wait and go together in the next one: under load many executions share a round trip and a
+   * commit, and a lone start is written at once. Answers whether it was inserted (false: the
+   * machine has an execution of that name).
+   */
+  private insertStart(start: decisions.StartedExecution): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.startQueue.push({ start, resolve, reject })
+      this.writeStarts()
+    })
+  }
+
+  private writeStarts(): void {
+    while (this.startWrites < MAX_START_WRITES && this.startQueue.length > 0) {
+      const batch = this.startQueue.splice(0, 200)
+      this.startWrites++
+      void this.writeStartBatch(batch).finally(() => {
+        this.startWrites--
+        this.writeStarts()
+      })
+    }
+  }
+
+  private async writeStartBatch(batch: PendingStart[]): Promise<void> {
+    try {
+      const inserted = await decisions.insertStartedExecutions(
+        this.db.db,
+        batch.map((p) => p.start),
+      )
+      for (const p of batch) p.resolve(inserted.has(p.start.execution.id))
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err)
+        return
+      }
+      // One start's failure must not fail the others: each goes alone.
+      await Promise.all(batch.map((p) => this.writeStartBatch([p])))
+    }
   }
 
   /**
@@ -425,6 +491,7 @@ export class Engine {
         timeScale: this.timeScale,
         engineId: this.engineId,
         activityExists: this.activityNames.exists,
+        timerWakeMs: this.pollMs,
       },
       known.nextEventId,
       events,
@@ -528,6 +595,7 @@ export class Engine {
         timeScale: this.timeScale,
         engineId: this.engineId,
         activityExists: this.activityNames.exists,
+        timerWakeMs: this.pollMs,
       },
       exec.nextEventId,
       events,
@@ -593,10 +661,16 @@ export class Engine {
      * ActivityStarted event, if not recorded yet, is recorded with the name before the outcome.
      */
     startedBy?: { readonly workerName?: string | undefined },
-    seen?: { readonly frameId: string; readonly status: 'SCHEDULED' | 'STARTED' },
+    seen?: {
+      readonly frameId: string
+      readonly status: 'SCHEDULED' | 'STARTED'
+      /** False when the attempt has no timeout or heartbeat timer. */
+      readonly hasTimers?: boolean
+    },
   ): Promise<'applied' | 'not-open'> {
     // The answer records the task's ActivityStarted itself (with the worker's name).
     if (startedBy !== undefined) this.pendingStarts.delete(taskId)
+    if (guard.tokenHash !== undefined) this.claimedTokens.delete(guard.tokenHash)
     const answerEvents = (wasScheduled: boolean): InterpreterEvent[] => {
       const events: InterpreterEvent[] = []
       if (wasScheduled || startedBy !== undefined) {
@@ -621,6 +695,7 @@ export class Engine {
               ? 'FAILED'
               : 'TIMED_OUT',
         ...guard,
+        ...(seen.hasTimers === false ? { hasTimers: false } : {}),
       },
       events: answerEvents(seen.status === 'SCHEDULED'),
     }
@@ -641,6 +716,11 @@ export class Engine {
 
   // ---- tasks answered by token (activities, .waitForTaskToken) -------------------------------
 
+  /** The activity task this process handed out with that token hash, if it did. */
+  claimedTask(tokenHash: string): activities.TokenTask | undefined {
+    return this.claimedTokens.get(tokenHash)
+  }
+
   /** An activity was created or deleted here: the next decision reads the activity names again. */
   activitiesChanged(): void {
     this.activityNames.invalidate()
@@ -652,7 +732,7 @@ export class Engine {
    * (only its hash is kept) and the poller's worker name, and restarts their heartbeat timers;
    * tasks another poller is claiming are skipped (SKIP LOCKED), so each task goes to exactly one
    * poller. The pollers get their tasks as soon as it commits; each execution's ActivityStarted
-   * is recorded 25 ms later by a decision of its own, or together with the answer when that
+   * is recorded 100 ms later by a decision of its own, or together with the answer when that
    * comes first (SendTaskSuccess/Failure pass the worker name along). Answers the tasks claimed,
    * in the order of `workerNames`.
    */
@@ -674,6 +754,17 @@ export class Engine {
     this.metrics.claimRound('activities', performance.now() - claimStarted)
     for (const c of claimed) {
       const workerName = workerNames[c.index]
+      remember(this.claimedTokens, hashToken(tokens[c.index] as string), {
+        id: c.id,
+        executionId: c.executionId,
+        frameId: c.frameId,
+        kind: 'activity',
+        activityName,
+        status: 'STARTED',
+        workerName: workerName ?? null,
+        heartbeatSeconds: c.heartbeatSeconds,
+        hasTimers: c.hasTimers,
+      })
       const event: InterpreterEvent = {
         kind: 'TaskStarted',
         taskId: c.id,
@@ -752,12 +843,21 @@ export class Engine {
     const ended = this.endedHere.get(executionId)
     if (ended !== undefined) return ended
     const deadline = Date.now() + timeoutMs
+    // Running as this process last wrote it: its end here wakes us, so the first read can wait.
+    let read = !this.known.has(executionId)
     for (;;) {
       const woken = new Promise<void>((resolve) => {
         const list = this.finishedWaiters.get(executionId) ?? []
         list.push(resolve)
         this.finishedWaiters.set(executionId, list)
       })
+      if (!read) {
+        read = true
+        await Promise.race([woken, sleep(this.pollMs)])
+        const status = this.endedHere.get(executionId)
+        if (status !== undefined) return status
+        continue
+      }
       const row = await this.db.db
         .selectFrom('executions')
         .select('status')
@@ -878,7 +978,12 @@ export class Engine {
         outcome,
         { leaseOwner: this.engineId, dispatchCount: task.dispatchCount },
         undefined,
-        { frameId: task.frameId, status: 'SCHEDULED' },
+        {
+          frameId: task.frameId,
+          status: 'SCHEDULED',
+          // A push task's only timer is its TaskTimeout (heartbeats are for tokens).
+          hasTimers: task.kind === 'callback' || task.timeoutSeconds !== null,
+        },
       )
       if (result === 'not-open')
         log.debug('push task result dropped: the attempt is no longer open')

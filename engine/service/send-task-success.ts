@@ -35,7 +35,12 @@ export async function sendTaskSuccess(
 ): Promise<Record<string, never>> {
   const tokenHash = tokenHashOf(request.taskToken)
   const output = parseOutput(request.output)
-  const task = await requireOpenTask(ctx.database.db, tokenHash, options)
+  const task = await requireOpenTask(
+    ctx.database.db,
+    tokenHash,
+    options,
+    ctx.engine.claimedTask(tokenHash),
+  )
   const result = await ctx.engine.completeTask(
     task.executionId,
     task.id,

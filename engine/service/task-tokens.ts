@@ -40,8 +40,10 @@ export async function requireOpenTask(
   db: Executor,
   tokenHash: string,
   options: TaskAnswerOptions = {},
+  /** The task as this process handed it to a poller, if it did: no read then. */
+  claimed?: TokenTask,
 ): Promise<TokenTask> {
-  const task = await findTaskByToken(db, tokenHash)
+  const task = claimed ?? (await findTaskByToken(db, tokenHash))
   if (!task) throw taskDoesNotExist()
   options.authorize?.(task)
   if (task.status !== 'SCHEDULED' && task.status !== 'STARTED') throw taskTimedOut()
@@ -52,8 +54,13 @@ export async function requireOpenTask(
 export function openTaskSeen(task: TokenTask): {
   frameId: string
   status: 'SCHEDULED' | 'STARTED'
+  hasTimers: boolean
 } {
-  return { frameId: task.frameId, status: task.status === 'SCHEDULED' ? 'SCHEDULED' : 'STARTED' }
+  return {
+    frameId: task.frameId,
+    status: task.status === 'SCHEDULED' ? 'SCHEDULED' : 'STARTED',
+    hasTimers: task.hasTimers,
+  }
 }
 
 export function taskDoesNotExist(): MillraceError {

@@ -61,6 +61,9 @@ export interface ClaimedTask {
   readonly executionId: string
   readonly frameId: string
   readonly input: JsonValue
+  readonly heartbeatSeconds: number | null
+  /** Whether it has a timeout or heartbeat timer. */
+  readonly hasTimers: boolean
   /** Which of the claims it answers (index into the `claims` argument). */
   readonly index: number
 }
@@ -87,6 +90,8 @@ export async function claimActivityTasks(
     execution_id: string
     frame_id: string
     input: JsonValue
+    heartbeat_seconds: number | null
+    timeout_seconds: number | null
     n: number
   }>`
     WITH picked AS (
@@ -102,8 +107,8 @@ export async function claimActivityTasks(
         worker_name = v.worker_name, started_at = clock_timestamp()
       FROM numbered, jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
         AS v(n int, token_hash text, worker_name text)
-      WHERE t.id = numbered.id AND v.n = numbered.n
-      RETURNING t.id, t.execution_id, t.frame_id, t.input, t.heartbeat_seconds, v.n
+      WHERE t.id = ANY(ARRAY(SELECT id FROM picked)) AND t.id = numbered.id AND v.n = numbered.n
+      RETURNING t.id, t.execution_id, t.frame_id, t.input, t.heartbeat_seconds, t.timeout_seconds, v.n
     ), beats AS (
       UPDATE timers AS m
       SET fire_at = clock_timestamp() + make_interval(secs => c.heartbeat_seconds)
@@ -111,12 +116,15 @@ export async function claimActivityTasks(
       WHERE m.task_id = c.id AND m.reason = 'HeartbeatTimeout'
       RETURNING m.id
     )
-    SELECT id, execution_id, frame_id, input, n FROM claimed ORDER BY n`.execute(db)
+    SELECT id, execution_id, frame_id, input, heartbeat_seconds, timeout_seconds, n
+    FROM claimed ORDER BY n`.execute(db)
   return rows.map((r) => ({
     id: r.id,
     executionId: r.execution_id,
     frameId: r.frame_id,
     input: r.input,
+    heartbeatSeconds: r.heartbeat_seconds,
+    hasTimers: r.heartbeat_seconds !== null || r.timeout_seconds !== null,
     index: Number(r.n) - 1,
   }))
 }
@@ -132,6 +140,8 @@ export interface TokenTask {
   readonly status: TaskStatus
   readonly workerName: string | null
   readonly heartbeatSeconds: number | null
+  /** Whether it has a timeout or heartbeat timer. */
+  readonly hasTimers: boolean
 }
 
 export async function findTaskByToken(
@@ -149,6 +159,7 @@ export async function findTaskByToken(
       'status',
       'worker_name',
       'heartbeat_seconds',
+      'timeout_seconds',
     ])
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst()
@@ -162,6 +173,7 @@ export async function findTaskByToken(
         status: row.status,
         workerName: row.worker_name,
         heartbeatSeconds: row.heartbeat_seconds,
+        hasTimers: row.heartbeat_seconds !== null || row.timeout_seconds !== null,
       }
     : undefined
 }

@@ -30,6 +30,8 @@ export interface GroupRow {
   done: boolean
   isNew: boolean
   dirty: boolean
+  /** Not stored: every child not started yet is known to the decision (see decide.ts). */
+  queuedInMemory?: boolean
 }
 
 export interface FrameRow {
@@ -238,6 +240,8 @@ export interface TaskTransition {
   readonly leaseOwner?: string
   readonly dispatchCount?: number
   readonly tokenHash?: string
+  /** False when the attempt has no timeout or heartbeat timer to delete (default: it may). */
+  readonly hasTimers?: boolean
 }
 
 /** What a decision's write checks and does besides its WriteSet. */
@@ -258,6 +262,9 @@ export interface WriteChecks {
 }
 
 /**
+ * (The `= ANY(ids)` beside each join with jsonb_to_recordset is for the planner: it cannot know
+ * how many rows the function yields and would rather scan a whole table than probe its index.)
+ *
  * Write a decision in ONE statement: the execution row (guarded by the version the decision
  * read), the task attempts it consumed (each guarded by the status and lease or token it had),
  * new frames, groups, history, tasks and timers, changed frames (each guarded by its version)
@@ -296,71 +303,95 @@ export async function writeDecision(db: Executor, w: WriteSet, checks: WriteChec
     dispatch_count: t.dispatchCount ?? null,
     token_hash: t.tokenHash ?? null,
   }))
-  const closedIds = checks.transitions.filter((t) => t.to !== 'STARTED').map((t) => t.taskId)
+  const closedIds = checks.transitions
+    .filter((t) => t.to !== 'STARTED' && t.hasTimers !== false)
+    .map((t) => t.taskId)
   const movedIds = checks.transitions.map((t) => t.taskId)
-  const cleanup = checks.cleanup.all || checks.cleanup.frames.length > 0
-  const { rows } = await sql<{ ok: boolean }>`
-    WITH x AS (
+  const { all, frames: endedFrames } = checks.cleanup
+  // Only the parts this decision needs: an empty part still opens its table and indexes.
+  const ctes: RawBuilder<unknown>[] = [
+    sql`x AS (
       UPDATE executions SET next_event_id = ${w.nextEventId}::int, version = version + 1,
         status = COALESCE(${f?.status ?? null}::text, status),
         output = CASE WHEN ${f !== undefined}::boolean THEN ${f?.output === undefined ? null : toJsonb(f.output)}::jsonb ELSE output END,
         error = CASE WHEN ${f !== undefined}::boolean THEN ${f?.error ?? null}::text ELSE error END,
         cause = CASE WHEN ${f !== undefined}::boolean THEN ${f?.cause ?? null}::text ELSE cause END,
         stopped_at = COALESCE(${f ? f.stoppedAt.toISOString() : null}::timestamptz, stopped_at)
-      WHERE id = ${w.executionId}::uuid AND version = ${checks.version}::int AND status = 'RUNNING'
+      WHERE id = ${w.executionId}::uuid AND version = ${checks.version}::int
       RETURNING id
-    ), moved AS (
+    )`,
+  ]
+  const fence: RawBuilder<unknown>[] = [sql`(SELECT count(*) FROM x) = 1`]
+  if (transitions.length > 0) {
+    ctes.push(sql`moved AS (
       UPDATE tasks AS t SET status = v.to_status,
         finished_at = CASE WHEN v.to_status = 'STARTED' THEN t.finished_at ELSE clock_timestamp() END,
         started_at = CASE WHEN v.to_status = 'STARTED' THEN clock_timestamp() ELSE t.started_at END,
         lease_until = CASE WHEN v.to_status = 'STARTED' THEN NULL ELSE t.lease_until END
       FROM x, jsonb_to_recordset(${JSON.stringify(transitions)}::jsonb) AS v(id uuid, from_status text,
         to_status text, lease_owner text, dispatch_count int, token_hash text)
-      WHERE t.id = v.id AND t.status = v.from_status
+      WHERE t.id = ANY(${movedIds}::uuid[]) AND t.id = v.id AND t.status = v.from_status
         AND (v.lease_owner IS NULL OR t.lease_owner = v.lease_owner)
         AND (v.dispatch_count IS NULL OR t.dispatch_count = v.dispatch_count)
         AND (v.token_hash IS NULL OR t.token_hash = v.token_hash)
       RETURNING t.id
-    ), fu AS (
+    )`)
+    fence.push(sql`(SELECT count(*) FROM moved) = ${transitions.length}::int`)
+  }
+  if (frameUpdates.length > 0) {
+    ctes.push(sql`fu AS (
       UPDATE frames AS fr SET status = v.status, snapshot = v.snapshot::jsonb, version = fr.version + 1,
         output = CASE WHEN v.has_result THEN v.output::jsonb ELSE fr.output END,
         error = CASE WHEN v.has_result THEN v.error ELSE fr.error END,
         cause = CASE WHEN v.has_result THEN v.cause ELSE fr.cause END
       FROM x, jsonb_to_recordset(${JSON.stringify(frameUpdates)}::jsonb) AS v(id uuid, version int,
         status text, snapshot text, output text, error text, cause text, has_result boolean)
-      WHERE fr.id = v.id AND fr.version = v.version
+      WHERE fr.id = ANY(${updates.map((r) => r.id)}::uuid[]) AND fr.id = v.id AND fr.version = v.version
       RETURNING fr.id
-    ), gu AS (
+    )`)
+    fence.push(sql`(SELECT count(*) FROM fu) = ${frameUpdates.length}::int`)
+  }
+  if (groupUpdates.length > 0) {
+    ctes.push(sql`gu AS (
       UPDATE child_groups AS g SET next_index = v.next_index, running = v.running,
         succeeded = v.succeeded, failed = v.failed, done = v.done
       FROM x, jsonb_to_recordset(${JSON.stringify(groupUpdates)}::jsonb) AS v(id uuid, next_index int,
         running int, succeeded int, failed int, done boolean)
-      WHERE g.id = v.id
-    ), cancelled AS (
+      WHERE g.id = ANY(${groupUpdates.map((g) => g.id)}::uuid[]) AND g.id = v.id
+    )`)
+  }
+  if (all || endedFrames.length > 0) {
+    ctes.push(sql`cancelled AS (
       UPDATE tasks AS t SET status = 'CANCELLED', finished_at = clock_timestamp()
       FROM x
-      WHERE ${cleanup}::boolean AND t.execution_id = x.id AND t.status IN ('SCHEDULED', 'STARTED')
-        AND (${checks.cleanup.all}::boolean OR t.frame_id = ANY(${checks.cleanup.frames}::uuid[]))
+      WHERE t.execution_id = x.id AND t.status IN ('SCHEDULED', 'STARTED')
+        AND (${all}::boolean OR t.frame_id = ANY(${endedFrames}::uuid[]))
         AND NOT (t.id = ANY(${movedIds}::uuid[]))
-    ), dropped AS (
+    )`)
+  }
+  if (all || endedFrames.length > 0 || closedIds.length > 0) {
+    ctes.push(sql`dropped AS (
       DELETE FROM timers AS tm USING x
-      WHERE tm.execution_id = x.id AND (${checks.cleanup.all}::boolean
-        OR tm.frame_id = ANY(${checks.cleanup.frames}::uuid[]) OR tm.task_id = ANY(${closedIds}::uuid[]))
-    ), aborted AS (
+      WHERE tm.execution_id = x.id AND (${all}::boolean
+        OR tm.frame_id = ANY(${endedFrames}::uuid[]) OR tm.task_id = ANY(${closedIds}::uuid[]))
+    )`)
+  }
+  if (all) {
+    ctes.push(sql`aborted AS (
       UPDATE frames AS fr SET status = 'ABORTED', version = fr.version + 1
       FROM x
-      WHERE ${checks.cleanup.all}::boolean AND fr.execution_id = x.id
-        AND fr.status IN ('QUEUED', 'RUNNING') AND fr.group_id IS NOT NULL
+      WHERE fr.execution_id = x.id AND fr.status IN ('QUEUED', 'RUNNING') AND fr.group_id IS NOT NULL
         AND NOT (fr.id = ANY(${updates.map((r) => r.id)}::uuid[]))
-    ), ${insertCtes(newRows(w), sql`x.id`, sql`x, `)}, n AS (
-      SELECT pg_notify(c, '') FROM x, unnest(${checks.notify}::text[]) AS c
-    )
-    SELECT millrace_fence(
-      (SELECT count(*) FROM x) = 1
-      AND (SELECT count(*) FROM moved) = ${transitions.length}::int
-      AND (SELECT count(*) FROM fu) = ${frameUpdates.length}::int
-      AND (SELECT count(*) FROM n) >= 0
-    ) AS ok`
+    )`)
+  }
+  ctes.push(...insertCtes(newRows(w), sql`x`))
+  if (checks.notify.length > 0) {
+    ctes.push(sql`n AS (SELECT pg_notify(c, '') FROM x, unnest(${checks.notify}::text[]) AS c)`)
+    fence.push(sql`(SELECT count(*) FROM n) >= 0`)
+  }
+  const { rows } = await sql<{ ok: boolean }>`
+    WITH ${sql.join(ctes, sql`, `)}
+    SELECT millrace_fence(${sql.join(fence, sql` AND `)}) AS ok`
     .execute(db)
     .catch((err: unknown) => {
       throw isFenced(err) ? new FencingError('the execution changed since it was read') : err
@@ -454,35 +485,69 @@ export interface NewExecution {
   readonly startedAt: Date
 }
 
+/** A new execution to insert, with everything its first decision made. */
+export interface StartedExecution {
+  readonly execution: NewExecution
+  readonly writeSet: WriteSet
+  /** Channels to NOTIFY when it commits. */
+  readonly notify: readonly string[]
+}
+
 /**
- * Insert a new execution and everything its first decision made in ONE statement (data-modifying
- * CTEs, rows passed as jsonb arrays), so starting an execution that runs to its end or to its
- * first suspension costs one round trip and one commit. Answers false, writing nothing, when the
- * machine already has an execution of that name.
+ * Insert new executions and everything their first decisions made in ONE statement (data-
+ * modifying CTEs, rows passed as jsonb arrays), so starting executions that run to their end or
+ * first suspension costs one round trip and one commit however many start together. An
+ * execution whose machine already has one of that name is skipped with all its rows. Answers
+ * the ids inserted.
  */
-export async function insertStartedExecution(
+export async function insertStartedExecutions(
   db: Executor,
-  e: NewExecution,
-  w: WriteSet,
-  /** Channels to NOTIFY when it commits (when inserted). */
-  notify: readonly string[] = [],
-): Promise<boolean> {
-  const f = w.finish
+  starts: readonly StartedExecution[],
+): Promise<Set<string>> {
+  // In one order, so two statements inserting the same names cannot deadlock on them.
+  const sorted = [...starts].sort(
+    (a, b) =>
+      a.execution.stateMachineId - b.execution.stateMachineId ||
+      (a.execution.name < b.execution.name ? -1 : a.execution.name > b.execution.name ? 1 : 0),
+  )
+  const executions = sorted.map(({ execution: e, writeSet: w }) => {
+    const f = w.finish
+    return {
+      id: e.id,
+      state_machine_id: e.stateMachineId,
+      revision_id: e.revisionId,
+      name: e.name,
+      status: f?.status ?? 'RUNNING',
+      input: JSON.stringify(e.input),
+      output: f?.output === undefined ? null : JSON.stringify(f.output),
+      error: f?.error ?? null,
+      cause: f?.cause ?? null,
+      next_event_id: w.nextEventId,
+      started_at: e.startedAt.toISOString(),
+      stopped_at: f ? f.stoppedAt.toISOString() : null,
+    }
+  })
+  const notify = [...new Set(sorted.flatMap((s) => s.notify))]
   const { rows } = await sql<{ id: string }>`
     WITH e AS (
       INSERT INTO executions (id, state_machine_id, revision_id, name, status, input, output, error,
         cause, next_event_id, started_at, stopped_at)
-      VALUES (${e.id}::uuid, ${e.stateMachineId}, ${e.revisionId}, ${e.name}, ${f?.status ?? 'RUNNING'},
-        ${toJsonb(e.input)}::jsonb, ${f?.output === undefined ? null : toJsonb(f.output)}::jsonb,
-        ${f?.error ?? null}::text, ${f?.cause ?? null}::text, ${w.nextEventId}::int,
-        ${e.startedAt.toISOString()}::timestamptz, ${f ? f.stoppedAt.toISOString() : null}::timestamptz)
+      SELECT r.id, r.state_machine_id, r.revision_id, r.name, r.status, r.input::jsonb,
+        r.output::jsonb, r.error, r.cause, r.next_event_id, r.started_at, r.stopped_at
+      FROM jsonb_to_recordset(${JSON.stringify(executions)}::jsonb) AS r(id uuid,
+        state_machine_id bigint, revision_id bigint, name text, status text, input text,
+        output text, error text, cause text, next_event_id int, started_at timestamptz,
+        stopped_at timestamptz)
       ON CONFLICT (state_machine_id, name) DO NOTHING
       RETURNING id
-    ), ${insertCtes(newRows(w), sql`e.id`, sql`e, `)}, n AS (
-      SELECT pg_notify(c, '') FROM e, unnest(${notify}::text[]) AS c
-    )
+    ), ${sql.join([
+      ...insertCtes(newRows(...sorted.map((s) => s.writeSet)), sql`e`),
+      sql`n AS (
+      SELECT pg_notify(c, '') FROM (SELECT 1 FROM e LIMIT 1) AS inserted, unnest(${notify}::text[]) AS c
+    )`,
+    ])}
     SELECT id, (SELECT count(*) FROM n) AS notified FROM e`.execute(db)
-  return rows.length === 1
+  return new Set(rows.map((r) => r.id))
 }
 
 /** The rows a decision adds, as JSON arrays for jsonb_to_recordset (one parameter per table). */
@@ -492,13 +557,28 @@ interface NewRows {
   readonly history: string
   readonly tasks: string
   readonly timers: string
-  readonly count: number
 }
 
-function newRows(w: WriteSet): NewRows {
+function newRows(...sets: readonly WriteSet[]): NewRows {
+  const rows = sets.map(newRowObjects)
+  const join = (pick: (r: ReturnType<typeof newRowObjects>) => object[]) =>
+    JSON.stringify(rows.flatMap(pick))
+  return {
+    frames: join((r) => r.frames),
+    groups: join((r) => r.groups),
+    history: join((r) => r.history),
+    tasks: join((r) => r.tasks),
+    timers: join((r) => r.timers),
+  }
+}
+
+/** Each row names its execution, so one statement can insert the rows of many. */
+function newRowObjects(w: WriteSet) {
+  const execution_id = w.executionId
   const frames = w.frames
     .filter((r) => r.isNew)
     .map((r) => ({
+      execution_id,
       id: r.id,
       group_id: r.groupId,
       child_index: r.childIndex,
@@ -512,6 +592,7 @@ function newRows(w: WriteSet): NewRows {
   const groups = w.groups
     .filter((g) => g.isNew)
     .map((g) => ({
+      execution_id,
       id: g.id,
       parent_frame_id: g.parentFrameId,
       children_id: g.childrenId,
@@ -528,6 +609,7 @@ function newRows(w: WriteSet): NewRows {
       done: g.done,
     }))
   const history = w.history.map((h) => ({
+    execution_id,
     event_id: h.id,
     previous_event_id: h.previousEventId,
     type: h.type,
@@ -535,6 +617,7 @@ function newRows(w: WriteSet): NewRows {
     details: detailsObject(h),
   }))
   const tasks = w.tasks.map((t) => ({
+    execution_id,
     id: t.id,
     frame_id: t.frameId,
     state_name: t.stateName,
@@ -551,67 +634,78 @@ function newRows(w: WriteSet): NewRows {
     dispatch_count: t.kind === 'activity' ? 0 : 1,
   }))
   const timers = w.timers.map((t) => ({
+    execution_id,
     id: t.id,
     frame_id: t.frameId,
     task_id: t.taskId,
     reason: t.reason,
     fire_at: t.fireAt.toISOString(),
   }))
-  return {
-    frames: JSON.stringify(frames),
-    groups: JSON.stringify(groups),
-    history: JSON.stringify(history),
-    tasks: JSON.stringify(tasks),
-    timers: JSON.stringify(timers),
-    count: frames.length + groups.length + history.length + tasks.length + timers.length,
-  }
+  return { frames, groups, history, tasks, timers }
 }
 
 /**
  * Data-modifying CTEs inserting a decision's new rows, each table from one jsonb array, so a
- * decision's inserts are one statement whatever their number. `executionId` is the expression
- * for the execution's id and `from` what it needs in FROM (the new execution's CTE, or nothing).
+ * decision's inserts are one statement whatever their number. Each row names its execution;
+ * only rows whose execution is in `executions` (a CTE of the rows the statement wrote: the
+ * guarded update, or the executions inserted) are inserted.
  */
-function insertCtes(rows: NewRows, executionId: RawBuilder<unknown>, from: RawBuilder<unknown>) {
-  return sql`f AS (
+function insertCtes(rows: NewRows, executions: RawBuilder<unknown>): RawBuilder<unknown>[] {
+  const ctes: RawBuilder<unknown>[] = []
+  if (rows.frames !== '[]') {
+    ctes.push(sql`f AS (
       INSERT INTO frames (id, execution_id, group_id, child_index, status, input, snapshot, output, error, cause)
-      SELECT r.id, ${executionId}, r.group_id, r.child_index, r.status, r.input::jsonb, r.snapshot::jsonb,
+      SELECT r.id, r.execution_id, r.group_id, r.child_index, r.status, r.input::jsonb, r.snapshot::jsonb,
         r.output::jsonb, r.error, r.cause
-      FROM ${from}jsonb_to_recordset(${rows.frames}::jsonb) AS r(id uuid, group_id uuid, child_index int,
-        status text, input text, snapshot text, output text, error text, cause text)
-    ), g AS (
+      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.frames}::jsonb) AS r(execution_id uuid, id uuid, group_id uuid, child_index int,
+        status text, input text, snapshot text, output text, error text, cause text) ON r.execution_id = ex.id
+    )`)
+  }
+  if (rows.groups !== '[]') {
+    ctes.push(sql`g AS (
       INSERT INTO child_groups (id, execution_id, parent_frame_id, children_id, state_type, total,
         max_concurrency, tolerated_failure_count, tolerated_failure_percentage, previous_event_id,
         next_index, running, succeeded, failed, done)
-      SELECT r.id, ${executionId}, r.parent_frame_id, r.children_id, r.state_type, r.total, r.max_concurrency,
+      SELECT r.id, r.execution_id, r.parent_frame_id, r.children_id, r.state_type, r.total, r.max_concurrency,
         r.tolerated_failure_count, r.tolerated_failure_percentage, r.previous_event_id, r.next_index,
         r.running, r.succeeded, r.failed, r.done
-      FROM ${from}jsonb_to_recordset(${rows.groups}::jsonb) AS r(id uuid, parent_frame_id uuid,
+      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.groups}::jsonb) AS r(execution_id uuid, id uuid, parent_frame_id uuid,
         children_id text, state_type text, total int, max_concurrency int, tolerated_failure_count int,
         tolerated_failure_percentage float8, previous_event_id int, next_index int, running int,
-        succeeded int, failed int, done boolean)
-    ), h AS (
+        succeeded int, failed int, done boolean) ON r.execution_id = ex.id
+    )`)
+  }
+  if (rows.history !== '[]') {
+    ctes.push(sql`h AS (
       INSERT INTO history_events (execution_id, event_id, previous_event_id, type, occurred_at, details)
-      SELECT ${executionId}, r.event_id, r.previous_event_id, r.type, r.occurred_at, r.details
-      FROM ${from}jsonb_to_recordset(${rows.history}::jsonb) AS r(event_id int, previous_event_id int,
-        type text, occurred_at timestamptz, details jsonb)
-    ), t AS (
+      SELECT r.execution_id, r.event_id, r.previous_event_id, r.type, r.occurred_at, r.details
+      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.history}::jsonb) AS r(execution_id uuid, event_id int,
+        previous_event_id int, type text, occurred_at timestamptz, details jsonb) ON r.execution_id = ex.id
+    )`)
+  }
+  if (rows.tasks !== '[]') {
+    ctes.push(sql`t AS (
       INSERT INTO tasks (id, execution_id, frame_id, state_name, attempt, kind, resource, activity_name,
         input, token_hash, status, timeout_seconds, heartbeat_seconds, lease_owner, lease_until,
         dispatch_count)
-      SELECT r.id, ${executionId}, r.frame_id, r.state_name, r.attempt, r.kind, r.resource, r.activity_name,
+      SELECT r.id, r.execution_id, r.frame_id, r.state_name, r.attempt, r.kind, r.resource, r.activity_name,
         r.input::jsonb, r.token_hash, 'SCHEDULED', r.timeout_seconds, r.heartbeat_seconds, r.lease_owner,
         r.lease_until, r.dispatch_count
-      FROM ${from}jsonb_to_recordset(${rows.tasks}::jsonb) AS r(id uuid, frame_id uuid, state_name text,
-        attempt int, kind text, resource text, activity_name text, input text, token_hash text,
-        timeout_seconds int, heartbeat_seconds int, lease_owner text, lease_until timestamptz,
-        dispatch_count int)
-    ), tm AS (
+      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.tasks}::jsonb) AS r(execution_id uuid, id uuid, frame_id uuid,
+        state_name text, attempt int, kind text, resource text, activity_name text, input text,
+        token_hash text, timeout_seconds int, heartbeat_seconds int, lease_owner text,
+        lease_until timestamptz, dispatch_count int) ON r.execution_id = ex.id
+    )`)
+  }
+  if (rows.timers !== '[]') {
+    ctes.push(sql`tm AS (
       INSERT INTO timers (id, execution_id, frame_id, task_id, reason, fire_at)
-      SELECT r.id, ${executionId}, r.frame_id, r.task_id, r.reason, r.fire_at
-      FROM ${from}jsonb_to_recordset(${rows.timers}::jsonb) AS r(id uuid, frame_id uuid, task_id uuid,
-        reason text, fire_at timestamptz)
-    )`
+      SELECT r.id, r.execution_id, r.frame_id, r.task_id, r.reason, r.fire_at
+      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.timers}::jsonb) AS r(execution_id uuid, id uuid, frame_id uuid,
+        task_id uuid, reason text, fire_at timestamptz) ON r.execution_id = ex.id
+    )`)
+  }
+  return ctes
 }
 
 /**

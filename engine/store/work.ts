@@ -112,7 +112,8 @@ export async function closeTasks(
     UPDATE tasks AS t SET status = v.status, finished_at = clock_timestamp()
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
       AS v(id uuid, status text, lease_owner text, dispatch_count int, token_hash text)
-    WHERE t.id = v.id AND t.status IN ('SCHEDULED', 'STARTED')
+    WHERE t.id = ANY(${rows.map((r) => r.id)}::uuid[]) AND t.id = v.id
+      AND t.status IN ('SCHEDULED', 'STARTED')
       AND (v.lease_owner IS NULL OR t.lease_owner = v.lease_owner)
       AND (v.dispatch_count IS NULL OR t.dispatch_count = v.dispatch_count)
       AND (v.token_hash IS NULL OR t.token_hash = v.token_hash)
