@@ -138,16 +138,25 @@ ALTER TABLE frames
   ADD CONSTRAINT frames_group_fk FOREIGN KEY (group_id) REFERENCES child_groups (id) ON DELETE CASCADE
   DEFERRABLE INITIALLY DEFERRED;
 
--- AWS's HistoryEvent: id, previousEventId, type, timestamp and one <type>EventDetails object.
-CREATE TABLE history_events (
+-- AWS's HistoryEvents, one row per decision: `events` holds the events the decision made, in
+-- order, as [{"previousEventId", "type", "occurredAt", "details"?}] where details is the one
+-- <type>EventDetails object; their ids run from first_event_id to last_event_id. A decision
+-- writes one row however many events it made (a chain of ten Pass states makes 22), which
+-- keeps the writes of a decision, its index entries and key checks, independent of its size.
+CREATE TABLE history (
   execution_id uuid NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
-  event_id integer NOT NULL CHECK (event_id > 0),
-  previous_event_id integer NOT NULL,
-  type text NOT NULL,
-  occurred_at timestamptz NOT NULL,
-  details jsonb,
-  PRIMARY KEY (execution_id, event_id)
+  first_event_id integer NOT NULL CHECK (first_event_id > 0),
+  last_event_id integer NOT NULL CHECK (last_event_id >= first_event_id),
+  events jsonb NOT NULL,
+  PRIMARY KEY (execution_id, first_event_id)
 );
+
+-- One row per event, for reading (engine/store/history.ts pages the table itself).
+CREATE VIEW history_events AS
+  SELECT h.execution_id, h.first_event_id + e.n::int - 1 AS event_id,
+    (e.v->>'previousEventId')::int AS previous_event_id, e.v->>'type' AS type,
+    (e.v->>'occurredAt')::timestamptz AS occurred_at, e.v->'details' AS details
+  FROM history AS h CROSS JOIN LATERAL jsonb_array_elements(h.events) WITH ORDINALITY AS e(v, n);
 
 -- Activities (CreateActivity): named queues that workers poll with GetActivityTask.
 CREATE TABLE activities (

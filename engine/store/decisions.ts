@@ -608,14 +608,27 @@ function newRowObjects(w: WriteSet) {
       failed: g.failed,
       done: g.done,
     }))
-  const history = w.history.map((h) => ({
-    execution_id,
-    event_id: h.id,
-    previous_event_id: h.previousEventId,
-    type: h.type,
-    occurred_at: new Date(h.timestamp).toISOString(),
-    details: detailsObject(h),
-  }))
+  const first = w.history[0]
+  const last = w.history[w.history.length - 1]
+  const history =
+    first && last
+      ? [
+          {
+            execution_id,
+            first_event_id: first.id,
+            last_event_id: last.id,
+            events: w.history.map((h) => {
+              const details = detailsObject(h)
+              return {
+                previousEventId: h.previousEventId,
+                type: h.type,
+                occurredAt: new Date(h.timestamp).toISOString(),
+                ...(details !== null ? { details } : {}),
+              }
+            }),
+          },
+        ]
+      : []
   const tasks = w.tasks.map((t) => ({
     execution_id,
     id: t.id,
@@ -677,10 +690,10 @@ function insertCtes(rows: NewRows, executions: RawBuilder<unknown>): RawBuilder<
   }
   if (rows.history !== '[]') {
     ctes.push(sql`h AS (
-      INSERT INTO history_events (execution_id, event_id, previous_event_id, type, occurred_at, details)
-      SELECT r.execution_id, r.event_id, r.previous_event_id, r.type, r.occurred_at, r.details
-      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.history}::jsonb) AS r(execution_id uuid, event_id int,
-        previous_event_id int, type text, occurred_at timestamptz, details jsonb) ON r.execution_id = ex.id
+      INSERT INTO history (execution_id, first_event_id, last_event_id, events)
+      SELECT r.execution_id, r.first_event_id, r.last_event_id, r.events
+      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.history}::jsonb) AS r(execution_id uuid,
+        first_event_id int, last_event_id int, events jsonb) ON r.execution_id = ex.id
     )`)
   }
   if (rows.tasks !== '[]') {

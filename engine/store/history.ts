@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Executor } from './database.js'
 import type { JsonValue } from './schema.js'
 
@@ -12,7 +13,9 @@ export interface HistoryRow {
 
 /**
  * One page of an execution's history in event id order (descending when `reverse`), starting
- * after the event id `after`. Keyset pagination on the primary key (execution_id, event_id).
+ * after the event id `after`. Reads only the decisions' rows that can hold the page's events
+ * (the primary key (execution_id, first_event_id) and last_event_id bound them), in order, so
+ * a page costs about the same early or late in a long history.
  *
  * @example
  * const first = await historyPage(db, executionId, { after: undefined, reverse: false, limit: 100 })
@@ -22,21 +25,38 @@ export async function historyPage(
   executionId: string,
   page: { after: number | undefined; reverse: boolean; limit: number },
 ): Promise<HistoryRow[]> {
-  let query = db
-    .selectFrom('history_events')
-    .select(['event_id', 'previous_event_id', 'type', 'occurred_at', 'details'])
-    .where('execution_id', '=', executionId)
-    .orderBy('event_id', page.reverse ? 'desc' : 'asc')
-    .limit(page.limit)
-  if (page.after !== undefined) {
-    query = query.where('event_id', page.reverse ? '<' : '>', page.after)
-  }
-  const rows = await query.execute()
+  const after = page.after ?? (page.reverse ? 2147483647 : 0)
+  const { rows } = page.reverse
+    ? await sql<Row>`
+        SELECT h.first_event_id + e.n::int - 1 AS event_id, e.v AS event
+        FROM history AS h CROSS JOIN LATERAL jsonb_array_elements(h.events) WITH ORDINALITY AS e(v, n)
+        WHERE h.execution_id = ${executionId}::uuid AND h.first_event_id < ${after}::int
+          AND h.first_event_id + e.n::int - 1 < ${after}::int
+        ORDER BY h.first_event_id DESC, e.n DESC
+        LIMIT ${page.limit}::int`.execute(db)
+    : await sql<Row>`
+        SELECT h.first_event_id + e.n::int - 1 AS event_id, e.v AS event
+        FROM history AS h CROSS JOIN LATERAL jsonb_array_elements(h.events) WITH ORDINALITY AS e(v, n)
+        WHERE h.execution_id = ${executionId}::uuid AND h.last_event_id > ${after}::int
+          AND h.first_event_id + e.n::int - 1 > ${after}::int
+        ORDER BY h.first_event_id, e.n
+        LIMIT ${page.limit}::int`.execute(db)
   return rows.map((r) => ({
     eventId: r.event_id,
-    previousEventId: r.previous_event_id,
-    type: r.type,
-    occurredAt: r.occurred_at,
-    details: r.details as HistoryRow['details'],
+    previousEventId: r.event.previousEventId,
+    type: r.event.type,
+    occurredAt: new Date(r.event.occurredAt),
+    details: r.event.details ?? null,
   }))
+}
+
+/** A row of a history page: an event as stored in `history.events`, and its id. */
+interface Row {
+  readonly event_id: number
+  readonly event: {
+    readonly previousEventId: number
+    readonly type: string
+    readonly occurredAt: string
+    readonly details?: HistoryRow['details']
+  }
 }

@@ -18,6 +18,8 @@ export interface Tables {
   executions: ExecutionsTable
   frames: FramesTable
   child_groups: ChildGroupsTable
+  history: HistoryTable
+  /** A view: one row per event of `history`. */
   history_events: HistoryEventsTable
   tasks: TasksTable
   timers: TimersTable
@@ -164,6 +166,13 @@ export interface ChildGroupsTable {
   succeeded: Generated<number>
   failed: Generated<number>
   done: Generated<boolean>
+}
+
+export interface HistoryTable {
+  execution_id: string
+  first_event_id: number
+  last_event_id: number
+  events: Jsonb
 }
 
 export interface HistoryEventsTable {
