@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import type { Backend } from '../../engine/store/index.js'
-import { startApiServer, type ApiServer } from '../helpers/api-server.js'
 import { describeEachBackend } from '../helpers/database.js'
 import { until } from '../helpers/runtime.js'
-import { WorkerProcess } from '../helpers/worker-process.js'
+import { useWorkerProcesses } from '../helpers/worker-process.js'
 
 /**
  * Task tokens and worker-sdk's lifecycle over real HTTP: answers racing on one token, tokens
@@ -13,41 +12,24 @@ import { WorkerProcess } from '../helpers/worker-process.js'
  * tasks) are in activity-workers.test.ts.
  */
 describeEachBackend('activity tokens and worker lifecycle', (backend: Backend) => {
-  let api: ApiServer
-  let workers: WorkerProcess[] = []
-
-  beforeAll(async () => {
-    // Retry back-off 100× faster; task and heartbeat timeouts stay real.
-    api = await startApiServer(backend, { timeScale: 0.01 })
-  })
-
-  afterEach(async () => {
-    await Promise.all(workers.map((w) => w.stop()))
-    workers = []
-  })
-
-  afterAll(async () => {
-    await api.close()
-  })
-
-  const spawnWorker = (env: Record<string, string>): WorkerProcess => {
-    const w = WorkerProcess.start({ MILLRACE_URL: api.url, ...env })
-    workers.push(w)
-    return w
-  }
+  const fixture = useWorkerProcesses(backend)
+  const spawnWorker = fixture.spawn
 
   async function startOne(task: Record<string, unknown>, input: unknown = {}) {
-    const { activityArn } = await api.aws<{ activityArn: string }>('CreateActivity', {
+    const { activityArn } = await fixture.api.aws<{ activityArn: string }>('CreateActivity', {
       name: `act-${randomBytes(4).toString('hex')}`,
     })
-    const { stateMachineArn } = await api.aws<{ stateMachineArn: string }>('CreateStateMachine', {
-      name: `m-${randomBytes(4).toString('hex')}`,
-      definition: JSON.stringify({
-        StartAt: 'Work',
-        States: { Work: { Type: 'Task', Resource: activityArn, End: true, ...task } },
-      }),
-    })
-    const { executionArn } = await api.aws<{ executionArn: string }>('StartExecution', {
+    const { stateMachineArn } = await fixture.api.aws<{ stateMachineArn: string }>(
+      'CreateStateMachine',
+      {
+        name: `m-${randomBytes(4).toString('hex')}`,
+        definition: JSON.stringify({
+          StartAt: 'Work',
+          States: { Work: { Type: 'Task', Resource: activityArn, End: true, ...task } },
+        }),
+      },
+    )
+    const { executionArn } = await fixture.api.aws<{ executionArn: string }>('StartExecution', {
       stateMachineArn,
       input: JSON.stringify(input),
     })
@@ -55,28 +37,31 @@ describeEachBackend('activity tokens and worker lifecycle', (backend: Backend) =
   }
 
   async function ended(executionArn: string) {
-    await api.engine.waitForEnd(executionArn, 60_000)
-    const d = await api.aws<{ status: string; output?: string; error?: string }>(
+    await fixture.api.engine.waitForEnd(executionArn, 60_000)
+    const d = await fixture.api.aws<{ status: string; output?: string; error?: string }>(
       'DescribeExecution',
       { executionArn },
     )
-    const { events } = await api.aws<{ events: Record<string, unknown>[] }>('GetExecutionHistory', {
-      executionArn,
-      maxResults: 1000,
-    })
+    const { events } = await fixture.api.aws<{ events: Record<string, unknown>[] }>(
+      'GetExecutionHistory',
+      {
+        executionArn,
+        maxResults: 1000,
+      },
+    )
     return { ...d, events, types: events.map((e) => e['type'] as string) }
   }
 
   /** Rejects with the AWS error name, or resolves with 'ok'. */
   const answer = (action: string, body: Record<string, unknown>) =>
-    api.aws(action, body).then(
+    fixture.api.aws(action, body).then(
       () => 'ok',
       (err: Error) => err.name,
     )
 
   it('of 15 concurrent SendTaskSuccess calls over HTTP on one token, exactly one wins', async () => {
     const { activityArn, executionArn } = await startOne({ HeartbeatSeconds: 30 }, { n: 1 })
-    const task = await api.aws<{ taskToken: string }>('GetActivityTask', {
+    const task = await fixture.api.aws<{ taskToken: string }>('GetActivityTask', {
       activityArn,
       workerName: 'racer',
     })
@@ -115,7 +100,7 @@ describeEachBackend('activity tokens and worker lifecycle', (backend: Backend) =
     const { activityArn, executionArn } = await startOne({ HeartbeatSeconds: 30 })
     const hang = spawnWorker({ ACTIVITY_ARN: activityArn, MODE: 'hang', HEARTBEAT_SECONDS: '0.2' })
     await until('the worker took the task', () => hang.took.length === 1)
-    await api.aws('StopExecution', { executionArn, error: 'Operator.Stop' })
+    await fixture.api.aws('StopExecution', { executionArn, error: 'Operator.Stop' })
     await until('ctx.signal aborted', () => hang.aborted.length === 1)
     expect(hang.aborted[0]?.reason).toBe('TaskTimedOut')
     const r = await ended(executionArn)
@@ -136,11 +121,11 @@ describeEachBackend('activity tokens and worker lifecycle', (backend: Backend) =
   })
 
   it('a poller that hung up takes no task: the next task goes to a poller that is still there', async () => {
-    const { activityArn } = await api.aws<{ activityArn: string }>('CreateActivity', {
+    const { activityArn } = await fixture.api.aws<{ activityArn: string }>('CreateActivity', {
       name: `act-${randomBytes(4).toString('hex')}`,
     })
     const gone = new AbortController()
-    const hungUp = fetch(`${api.url}/`, {
+    const hungUp = fetch(`${fixture.api.url}/`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-amz-json-1.0',
@@ -153,23 +138,26 @@ describeEachBackend('activity tokens and worker lifecycle', (backend: Backend) =
     gone.abort()
     expect(await hungUp).toBe('hung up')
     await new Promise((resolve) => setTimeout(resolve, 200))
-    const { stateMachineArn } = await api.aws<{ stateMachineArn: string }>('CreateStateMachine', {
-      name: `m-${randomBytes(4).toString('hex')}`,
-      definition: JSON.stringify({
-        StartAt: 'Work',
-        States: { Work: { Type: 'Task', Resource: activityArn, End: true } },
-      }),
-    })
-    const { executionArn } = await api.aws<{ executionArn: string }>('StartExecution', {
+    const { stateMachineArn } = await fixture.api.aws<{ stateMachineArn: string }>(
+      'CreateStateMachine',
+      {
+        name: `m-${randomBytes(4).toString('hex')}`,
+        definition: JSON.stringify({
+          StartAt: 'Work',
+          States: { Work: { Type: 'Task', Resource: activityArn, End: true } },
+        }),
+      },
+    )
+    const { executionArn } = await fixture.api.aws<{ executionArn: string }>('StartExecution', {
       stateMachineArn,
       input: '{"for":"the living"}',
     })
-    const task = await api.aws<{ taskToken?: string; input?: string }>('GetActivityTask', {
+    const task = await fixture.api.aws<{ taskToken?: string; input?: string }>('GetActivityTask', {
       activityArn,
       workerName: 'here',
     })
     expect(JSON.parse(task.input ?? '')).toEqual({ for: 'the living' })
-    await api.aws('SendTaskSuccess', { taskToken: task.taskToken, output: '{"ok":true}' })
+    await fixture.api.aws('SendTaskSuccess', { taskToken: task.taskToken, output: '{"ok":true}' })
     const r = await ended(executionArn)
     expect(r.status).toBe('SUCCEEDED')
     const started = r.events.find((e) => e['type'] === 'ActivityStarted')

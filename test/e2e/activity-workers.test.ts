@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import * as service from '../../engine/service/index.js'
 import type { Backend } from '../../engine/store/index.js'
-import { startApiServer, type ApiServer } from '../helpers/api-server.js'
 import { describeEachBackend } from '../helpers/database.js'
 import { until } from '../helpers/runtime.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
-import { WorkerProcess } from '../helpers/worker-process.js'
+import { useWorkerProcesses } from '../helpers/worker-process.js'
 
 /**
  * Activities end to end: millrace listening on 127.0.0.1, worker-sdk workers in their own
@@ -16,48 +15,31 @@ import { WorkerProcess } from '../helpers/worker-process.js'
 const TASKS = Number(process.env['MILLRACE_E2E_TASKS'] ?? 2000)
 
 describeEachBackend('activity workers in their own processes', (backend: Backend) => {
-  let api: ApiServer
-  let workers: WorkerProcess[] = []
-
-  beforeAll(async () => {
-    // Retry back-off 100× faster; task and heartbeat timeouts stay real.
-    api = await startApiServer(backend, { timeScale: 0.01 })
-  })
-
-  afterEach(async () => {
-    await Promise.all(workers.map((w) => w.stop()))
-    workers = []
-  })
-
-  afterAll(async () => {
-    await api.close()
-  })
-
-  const spawnWorker = (env: Record<string, string>): WorkerProcess => {
-    const w = WorkerProcess.start({ MILLRACE_URL: api.url, ...env })
-    workers.push(w)
-    return w
-  }
+  const fixture = useWorkerProcesses(backend)
+  const spawnWorker = fixture.spawn
 
   async function newActivity(): Promise<string> {
-    const { activityArn } = await api.aws<{ activityArn: string }>('CreateActivity', {
+    const { activityArn } = await fixture.api.aws<{ activityArn: string }>('CreateActivity', {
       name: `act-${randomBytes(4).toString('hex')}`,
     })
     return activityArn
   }
 
   async function machine(definition: unknown): Promise<string> {
-    const { stateMachineArn } = await api.aws<{ stateMachineArn: string }>('CreateStateMachine', {
-      name: `m-${randomBytes(4).toString('hex')}`,
-      definition: JSON.stringify(definition),
-    })
+    const { stateMachineArn } = await fixture.api.aws<{ stateMachineArn: string }>(
+      'CreateStateMachine',
+      {
+        name: `m-${randomBytes(4).toString('hex')}`,
+        definition: JSON.stringify(definition),
+      },
+    )
     return stateMachineArn
   }
 
   async function result(executionArn: string) {
-    await api.engine.waitForEnd(executionArn, 120_000)
-    const d = await service.describeExecution(api.ctx, { executionArn })
-    const { events } = await service.getExecutionHistory(api.ctx, {
+    await fixture.api.engine.waitForEnd(executionArn, 120_000)
+    const d = await service.describeExecution(fixture.api.ctx, { executionArn })
+    const { events } = await service.getExecutionHistory(fixture.api.ctx, {
       executionArn,
       maxResults: 1000,
     })
@@ -69,9 +51,9 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
     { timeout: 300_000 },
     async () => {
       const activityArn = await newActivity()
-      for (let i = 0; i < 4; i++) {
-        spawnWorker({ ACTIVITY_ARN: activityArn, WORKER_NAME: `w${i}`, CONCURRENCY: '4' })
-      }
+      const pool = Array.from({ length: 4 }, (_, i) =>
+        spawnWorker({ ACTIVITY_ARN: activityArn, WORKER_NAME: `w${i}`, CONCURRENCY: '4' }),
+      )
       const stateMachineArn = await machine({
         StartAt: 'Work',
         States: { Work: { Type: 'Task', Resource: activityArn, End: true } },
@@ -82,7 +64,7 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
         Array.from({ length: 16 }, async () => {
           while (next < TASKS) {
             const i = next++
-            const { executionArn } = await service.startExecution(api.ctx, {
+            const { executionArn } = await service.startExecution(fixture.api.ctx, {
               stateMachineArn,
               name: `e-${i}`,
               input: JSON.stringify({ i, counter: 0 }),
@@ -91,7 +73,7 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
           }
         }),
       )
-      const db = api.test.database.db
+      const db = fixture.api.test.database.db
       await until(
         'every execution to end',
         async () => {
@@ -106,7 +88,7 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
         200,
       )
       // Every task handed to exactly one worker, once.
-      const took = workers.flatMap((w) => w.took.map((t) => t.input?.['i'] as number))
+      const took = pool.flatMap((w) => w.took.map((t) => t.input?.['i'] as number))
       expect(took).toHaveLength(TASKS)
       expect(new Set(took).size).toBe(TASKS)
       // Every execution succeeded with one answer.
@@ -159,7 +141,7 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
         },
       },
     })
-    const { executionArn } = await service.startExecution(api.ctx, {
+    const { executionArn } = await service.startExecution(fixture.api.ctx, {
       stateMachineArn,
       input: '{"job":"resize","counter":0}',
     })
@@ -190,15 +172,18 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
     expect(names).toEqual(['dies', 'lives'])
     // What the dead worker would have answered, had it lived.
     await expect(
-      api.aws('SendTaskSuccess', { taskToken: doomed.took[0]?.token, output: '{"late":1}' }),
+      fixture.api.aws('SendTaskSuccess', {
+        taskToken: doomed.took[0]?.token,
+        output: '{"late":1}',
+      }),
     ).rejects.toMatchObject({ name: 'TaskTimedOut' })
     expect(
-      JSON.parse((await service.describeExecution(api.ctx, { executionArn })).output ?? ''),
+      JSON.parse((await service.describeExecution(fixture.api.ctx, { executionArn })).output ?? ''),
     ).toEqual({ job: 'resize', counter: 1 })
   })
 
   it('a network cut between worker and engine: the answer is sent again and lands once it is back', async () => {
-    const port = Number(new URL(api.url).port)
+    const port = Number(new URL(fixture.api.url).port)
     const proxy = await startTcpProxy('127.0.0.1', port)
     try {
       const activityArn = await newActivity()
@@ -212,7 +197,7 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
         StartAt: 'Work',
         States: { Work: { Type: 'Task', Resource: activityArn, TimeoutSeconds: 60, End: true } },
       })
-      const { executionArn } = await service.startExecution(api.ctx, {
+      const { executionArn } = await service.startExecution(fixture.api.ctx, {
         stateMachineArn,
         input: '{"counter":41}',
       })
@@ -229,7 +214,7 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
   })
 
   it('a network cut that outlasts the task timeout: the late success is refused', async () => {
-    const port = Number(new URL(api.url).port)
+    const port = Number(new URL(fixture.api.url).port)
     const proxy = await startTcpProxy('127.0.0.1', port)
     try {
       const activityArn = await newActivity()
@@ -243,7 +228,7 @@ describeEachBackend('activity workers in their own processes', (backend: Backend
         StartAt: 'Work',
         States: { Work: { Type: 'Task', Resource: activityArn, TimeoutSeconds: 2, End: true } },
       })
-      const { executionArn } = await service.startExecution(api.ctx, {
+      const { executionArn } = await service.startExecution(fixture.api.ctx, {
         stateMachineArn,
         input: '{}',
       })

@@ -1,5 +1,8 @@
 // Activity worker processes for the e2e tests (test/e2e/fixtures/activity-worker.ts through tsx).
 import { spawn, type ChildProcess } from 'node:child_process'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import type { Backend } from '../../engine/store/index.js'
+import { startApiServer, type ApiServer } from './api-server.js'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -180,6 +183,42 @@ export async function startFunctionEndpointsProcess(
       if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
       await exited
+    },
+  }
+}
+
+/**
+ * For a describe block: an API server on `backend` (retry back-off 100× faster; task and
+ * heartbeat timeouts stay real) and worker processes, each stopped after its test.
+ */
+export function useWorkerProcesses(backend: Backend): {
+  readonly api: ApiServer
+  readonly spawn: (env: Record<string, string>) => WorkerProcess
+} {
+  let server: ApiServer | undefined
+  let workers: WorkerProcess[] = []
+  beforeAll(async () => {
+    server = await startApiServer(backend, { timeScale: 0.01 })
+  })
+  afterEach(async () => {
+    await Promise.all(workers.map((w) => w.stop()))
+    workers = []
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+  const api = (): ApiServer => {
+    if (!server) throw new Error('the API server starts in beforeAll')
+    return server
+  }
+  return {
+    get api() {
+      return api()
+    },
+    spawn: (env) => {
+      const w = WorkerProcess.start({ MILLRACE_URL: api().url, ...env })
+      workers.push(w)
+      return w
     },
   }
 }
