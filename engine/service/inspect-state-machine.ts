@@ -1,17 +1,9 @@
 import { MillraceError } from '../errors.js'
-import type { ExecutionStatus } from '../store/index.js'
+import { EXECUTION_STATUSES, type ExecutionStatus } from '../store/index.js'
 import { executionCounts, findRevision, listRevisions } from '../store/inspect.js'
 import type { ServiceContext } from './context.js'
 import { requireStateMachine } from './lookups.js'
 import { validationError } from './validation.js'
-
-const STATUSES: readonly ExecutionStatus[] = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-]
 
 export interface DescribeStateMachineSummaryRequest {
   readonly stateMachineArn: string
@@ -61,10 +53,9 @@ export async function describeStateMachineSummary(
     stateMachineArn: arn,
     name: row.name,
     revision: row.revision.revision,
-    executionCounts: Object.fromEntries(STATUSES.map((s) => [s, counts[s] ?? 0])) as Record<
-      ExecutionStatus,
-      number
-    >,
+    executionCounts: Object.fromEntries(
+      EXECUTION_STATUSES.map((s) => [s, counts[s] ?? 0]),
+    ) as Record<ExecutionStatus, number>,
     revisions: revisions.map((r) => ({
       revision: r.revision,
       creationDate: r.createdAt,

@@ -1,4 +1,4 @@
-import type { ExecutionStatus } from '../store/index.js'
+import { EXECUTION_STATUSES, type ExecutionStatus } from '../store/index.js'
 import { listExecutions as listPage } from '../store/execution-queries.js'
 import type { ServiceContext } from './context.js'
 import { requireStateMachine } from './lookups.js'
@@ -27,14 +27,6 @@ export interface ListExecutionsResponse {
   /** Present when there are more: pass it back, with the same other arguments. */
   readonly nextToken?: string
 }
-
-const STATUSES: readonly ExecutionStatus[] = [
-  'RUNNING',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'ABORTED',
-]
 
 /**
  * Lists a state machine's executions newest first, optionally of one status, one page at a time,
@@ -83,9 +75,9 @@ export async function listExecutions(
 
 function checkStatus(value: unknown): ExecutionStatus | undefined {
   if (value === undefined || value === null) return undefined
-  if (STATUSES.includes(value as ExecutionStatus)) return value as ExecutionStatus
+  if (EXECUTION_STATUSES.includes(value as ExecutionStatus)) return value as ExecutionStatus
   throw validationError(
     'statusFilter',
-    `Member must satisfy enum value set: [${STATUSES.join(', ')}]`,
+    `Member must satisfy enum value set: [${EXECUTION_STATUSES.join(', ')}]`,
   )
 }

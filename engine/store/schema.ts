@@ -117,6 +117,15 @@ export interface StateMachineRevisionsTable {
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED'
 
+/** Every execution status, in AWS's order. */
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+]
+
 export interface ExecutionsTable {
   id: Generated<string>
   seq: ColumnType<string, never, never>
