@@ -108,6 +108,8 @@ class ActivityWorker<I, O> implements Worker {
   private readonly workerName: string
   private readonly pollAbort = new AbortController()
   private readonly running = new Set<Running>()
+  /** Answers on their way: a loop polls again while its last answer is still being sent. */
+  private readonly answering = new Set<Promise<boolean>>()
   private readonly loops: Promise<void>[]
   private stopping: Promise<void> | undefined
 
@@ -145,7 +147,9 @@ class ActivityWorker<I, O> implements Worker {
     this.state = 'STOPPING'
     this.pollAbort.abort()
     this.state = 'DRAINING'
-    const drained = Promise.all(this.loops).then(() => true)
+    const drained = Promise.all(this.loops)
+      .then(() => this.answersSent())
+      .then(() => true)
     const timer = new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), graceMs)
       void drained.then(() => clearTimeout(t))
@@ -221,16 +225,28 @@ class ActivityWorker<I, O> implements Worker {
       if (task.settled) return
       task.settled = true
       if (task.abort.signal.aborted) return // timed out or cancelled: an answer would be refused
+      // Sent while this loop polls for its next task, so the worker is back in the queue at once.
       if (outcome.ok) {
         const output = outcome.output === undefined ? null : outcome.output
-        await this.answer('SendTaskSuccess', { taskToken: token, output: JSON.stringify(output) })
+        this.send('SendTaskSuccess', { taskToken: token, output: JSON.stringify(output) })
       } else {
-        await this.answer('SendTaskFailure', { taskToken: token, ...failureOf(outcome.err) })
+        this.send('SendTaskFailure', { taskToken: token, ...failureOf(outcome.err) })
       }
     } finally {
       clearInterval(timer)
       this.running.delete(task)
     }
+  }
+
+  private send(action: string, body: Record<string, unknown>): void {
+    const sent = this.answer(action, body)
+    this.answering.add(sent)
+    void sent.finally(() => this.answering.delete(sent))
+  }
+
+  /** Waits until every answer on its way has been sent (or given up). */
+  private async answersSent(): Promise<void> {
+    while (this.answering.size > 0) await Promise.all([...this.answering])
   }
 
   /**
