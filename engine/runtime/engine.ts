@@ -15,6 +15,7 @@ import {
   type FrameEvent,
 } from './decide.js'
 import { ActivityNames } from './activity-names.js'
+import { KnownExecutions } from './known-executions.js'
 import { MachineCache } from './machine-cache.js'
 import { NO_METRICS, type EngineMetrics } from './metrics.js'
 import { outcomeEvent, type TaskOutcome } from './task-outcome.js'
@@ -56,17 +57,6 @@ interface LaneItem {
 interface Lane {
   running: boolean
   pending: LaneItem[]
-}
-
-/**
- * An execution as this process's last decision about it left it: enough to decide its next
- * event without reading it, as long as nobody else decided meanwhile (the version says).
- */
-interface KnownExecution {
-  readonly version: number
-  readonly nextEventId: number
-  readonly revisionId: number
-  readonly live: DecisionPlan['live']
 }
 
 /** Carries out one push task (a function endpoint call). Issue-4's HTTP dispatcher is one. */
@@ -146,7 +136,7 @@ export class Engine {
   private readonly startQueue: PendingStart[] = []
   private startWrites = 0
   /** Running executions as this process last wrote them (bounded, oldest out first). */
-  private readonly known = new Map<string, KnownExecution>()
+  private readonly known = new KnownExecutions()
   private clockOffset: number | undefined
   private clockMeasuredAt = 0
   private readonly activityNames: ActivityNames
@@ -306,7 +296,7 @@ export class Engine {
     if (!plan.effects.finished) {
       this.rememberContext(id, execution)
       if (!plan.needsCleanup) {
-        this.remember(id, {
+        this.known.remember(id, {
           version: 0,
           nextEventId: plan.writeSet.nextEventId,
           revisionId: args.revisionId,
@@ -439,8 +429,7 @@ export class Engine {
     batch: readonly LaneItem[],
   ): Promise<(DecisionEffects | null)[] | undefined> {
     if (!batch.every((item) => item.intent !== undefined)) return undefined
-    let known = this.known.get(executionId)
-    this.known.delete(executionId)
+    let known = this.known.take(executionId)
     let execution = this.contexts.get(executionId)
     if (!known || !execution) {
       const row = await executions.readExecution(this.db.db, executionId)
@@ -542,7 +531,7 @@ export class Engine {
       }
       return answers.map((a) => (a === null ? null : plan.effects))
     })
-    this.known.delete(executionId)
+    this.known.forget(executionId)
     if (decided) {
       this.logDecision(executionId, 'events', decided.events)
       this.settle(executionId, decided.plan, decided.version, decided.revisionId)
@@ -558,21 +547,12 @@ export class Engine {
     revisionId: number,
   ): void {
     if (plan.effects.finished || plan.lateCleanup) return
-    this.remember(executionId, {
+    this.known.remember(executionId, {
       version,
       nextEventId: plan.nextEventId,
       revisionId,
       live: plan.live,
     })
-  }
-
-  private remember(executionId: string, state: KnownExecution): void {
-    const live = {
-      frames: state.live.frames.map((f) => ({ ...f, isNew: false, dirty: false })),
-      groups: state.live.groups.map((g) => ({ ...g, isNew: false, dirty: false })),
-    }
-    this.known.set(executionId, { ...state, live })
-    if (this.known.size > 5000) this.known.delete(this.known.keys().next().value as string)
   }
 
   private async decideLocked(
@@ -1083,7 +1063,7 @@ export class Engine {
     })
     for (const [executionId, plan, events, version, revisionId] of decided) {
       this.logDecision(executionId, 'timers', events)
-      this.known.delete(executionId)
+      this.known.forget(executionId)
       this.settle(executionId, plan, version, revisionId)
       this.afterCommit(executionId, plan.effects)
     }
