@@ -1,6 +1,6 @@
 import type { PGlite, Results } from '@electric-sql/pglite'
+import type { CompiledQuery } from 'kysely'
 import {
-  CompiledQuery,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
@@ -12,8 +12,8 @@ import {
   type Kysely,
   type QueryCompiler,
   type QueryResult,
-  type TransactionSettings,
 } from 'kysely'
+import { AFFECTED_ROW_COMMANDS, SqlTransactions } from './sql-transactions.js'
 
 /**
  * A promise-chain mutex. PGlite is one Postgres session, so whoever holds it owns the session:
@@ -111,11 +111,12 @@ export class PGliteDialect implements Dialect {
   }
 }
 
-class PGliteDriver implements Driver {
+class PGliteDriver extends SqlTransactions implements Driver {
   readonly #config: PGliteDialectConfig
   readonly #releases = new WeakMap<DatabaseConnection, () => void>()
 
   constructor(config: PGliteDialectConfig) {
+    super()
     this.#config = config
   }
 
@@ -128,41 +129,6 @@ class PGliteDriver implements Driver {
     const connection = new PGliteConnection(this.#config.pglite)
     this.#releases.set(connection, release)
     return connection
-  }
-
-  async beginTransaction(
-    connection: DatabaseConnection,
-    settings: TransactionSettings,
-  ): Promise<void> {
-    let statement = 'begin'
-    if (settings.isolationLevel) statement += ` isolation level ${settings.isolationLevel}`
-    if (settings.accessMode) statement += ` ${settings.accessMode}`
-    await connection.executeQuery(CompiledQuery.raw(statement))
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'))
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
-  }
-
-  // kysely passes a query compiler for savepoints; a quoted identifier is all they need here.
-  async savepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteIdent(savepointName)}`))
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(
-      CompiledQuery.raw(`rollback to savepoint ${quoteIdent(savepointName)}`),
-    )
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(
-      CompiledQuery.raw(`release savepoint ${quoteIdent(savepointName)}`),
-    )
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -182,12 +148,6 @@ class PGliteDriver implements Driver {
     await this.#config.onDestroy?.()
   }
 }
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
-}
-
-const AFFECTED_ROW_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
 
 class PGliteConnection implements DatabaseConnection {
   readonly #pglite: PGlite

@@ -1,5 +1,5 @@
+import type { CompiledQuery } from 'kysely'
 import {
-  CompiledQuery,
   PostgresAdapter,
   PostgresIntrospector,
   PostgresQueryCompiler,
@@ -11,9 +11,9 @@ import {
   type Kysely,
   type QueryCompiler,
   type QueryResult,
-  type TransactionSettings,
 } from 'kysely'
 import type postgres from 'postgres'
+import { AFFECTED_ROW_COMMANDS, SqlTransactions } from './sql-transactions.js'
 
 export interface ServerDialectConfig {
   /**
@@ -96,7 +96,7 @@ interface Client {
   broken: boolean
 }
 
-class ServerDriver implements Driver {
+class ServerDriver extends SqlTransactions implements Driver {
   readonly #config: ServerDialectConfig
   readonly #clients = new Set<Client>()
   readonly #idle: Client[] = []
@@ -104,6 +104,7 @@ class ServerDriver implements Driver {
   #destroyed = false
 
   constructor(config: ServerDialectConfig) {
+    super()
     this.#config = config
   }
 
@@ -131,40 +132,10 @@ class ServerDriver implements Driver {
     return new ServerConnection(client)
   }
 
-  async beginTransaction(
-    connection: DatabaseConnection,
-    settings: TransactionSettings,
-  ): Promise<void> {
-    let statement = 'begin'
-    if (settings.isolationLevel) statement += ` isolation level ${settings.isolationLevel}`
-    if (settings.accessMode) statement += ` ${settings.accessMode}`
-    await connection.executeQuery(CompiledQuery.raw(statement))
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'))
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     // A lost connection has rolled the transaction back already; sending anything is harmful.
     if ((connection as ServerConnection).client.broken) return
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
-  }
-
-  async savepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteIdent(savepointName)}`))
-  }
-
-  async rollbackToSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(
-      CompiledQuery.raw(`rollback to savepoint ${quoteIdent(savepointName)}`),
-    )
-  }
-
-  async releaseSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(
-      CompiledQuery.raw(`release savepoint ${quoteIdent(savepointName)}`),
-    )
+    await super.rollbackTransaction(connection)
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -209,8 +180,6 @@ class ServerDriver implements Driver {
     client.sql.end({ timeout: 0 }).catch(() => {})
   }
 }
-
-const AFFECTED_ROW_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE'])
 
 class ServerConnection implements DatabaseConnection {
   constructor(readonly client: Client) {}
@@ -261,8 +230,4 @@ function connectionLost(): Error {
   return Object.assign(new Error('The connection to the database was lost'), {
     code: 'CONNECTION_CLOSED',
   })
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`
 }
