@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import * as service from '../../engine/service/index.js'
 import { authorize } from '../auth/index.js'
+import { pageQuery } from '../rest/schemas.js'
 
 const TAGS = ['activities']
 
@@ -79,10 +80,7 @@ export function activityRoutes(app: FastifyInstance, ctx: service.ServiceContext
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: {
-            maxResults: { type: 'integer', minimum: 1, maximum: 1000 },
-            nextToken: { type: 'string', minLength: 1, maxLength: 1024 },
-          },
+          properties: pageQuery,
         },
         response: {
           200: {

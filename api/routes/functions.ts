@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import * as service from '../../engine/service/index.js'
+import { pageQuery } from '../rest/schemas.js'
 
 const TAGS = ['functions']
 
@@ -127,10 +128,7 @@ export function functionRoutes(app: FastifyInstance, ctx: service.ServiceContext
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: {
-            maxResults: { type: 'integer', minimum: 1, maximum: 1000 },
-            nextToken: { type: 'string', minLength: 1, maxLength: 1024 },
-          },
+          properties: pageQuery,
         },
         response: {
           200: {
