@@ -22,6 +22,7 @@ import { HttpDispatcher } from '../engine/runtime/dispatch/http.js'
 import { Engine } from '../engine/runtime/engine.js'
 import * as service from '../engine/service/index.js'
 import { migrate, openDatabase } from '../engine/store/index.js'
+import { cpuSince, sampleCpu, type CpuSample } from './cpu-usage.js'
 
 const serverUrl = process.env['DATABASE_URL']
 if (!serverUrl) {
@@ -91,6 +92,7 @@ async function runOne(stateMachineArn: string, input: string): Promise<number> {
 async function closedLoop(m: string, input: string, total: number, lanes: number) {
   const latencies: number[] = []
   let next = 0
+  const cpu = sampleCpu(childPids())
   const t0 = performance.now()
   await Promise.all(
     Array.from({ length: lanes }, async () => {
@@ -101,10 +103,11 @@ async function closedLoop(m: string, input: string, total: number, lanes: number
     }),
   )
   const seconds = (performance.now() - t0) / 1000
-  latencies.sort((a, b) => a - b)
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] as number
-  return { perSecond: total / seconds, p50: pct(0.5), p99: pct(0.99) }
+  return {
+    perSecond: total / seconds,
+    ...percentiles(latencies),
+    cpu: perExecution(cpuSince(cpu, childPids()), total),
+  }
 }
 
 function pgbenchCeiling(): number | undefined {
@@ -148,6 +151,7 @@ async function w3Loop(m: string, input: string, total: number, lanes: number) {
   const latencies: number[] = []
   const visible = new Map<string, number>()
   let next = 0
+  const cpu = sampleCpu(childPids())
   const t0 = performance.now()
   await Promise.all(
     Array.from({ length: lanes }, async () => {
@@ -167,6 +171,7 @@ async function w3Loop(m: string, input: string, total: number, lanes: number) {
     }),
   )
   const seconds = (performance.now() - t0) / 1000
+  const used = perExecution(cpuSince(cpu, childPids()), total)
   const rows = await database.db
     .selectFrom('executions')
     .select(['name', 'output'])
@@ -175,7 +180,31 @@ async function w3Loop(m: string, input: string, total: number, lanes: number) {
   const dispatch = rows
     .map((r) => (r.output as { heldAt: number }).heldAt - (visible.get(r.name) as number))
     .map((ms) => Math.max(0, ms))
-  return { perSecond: total / seconds, ...percentiles(latencies), dispatch: percentiles(dispatch) }
+  return {
+    perSecond: total / seconds,
+    ...percentiles(latencies),
+    dispatch: percentiles(dispatch),
+    cpu: used,
+  }
+}
+
+const childPids = () => children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]))
+
+function perExecution(cpu: CpuSample, executions: number): CpuSample {
+  return {
+    engine: cpu.engine / executions,
+    postgres: cpu.postgres / executions,
+    children: cpu.children / executions,
+  }
+}
+
+/** Median CPU ms per execution over runs: where a workload's time goes. */
+function cpuLine(runs: readonly { cpu: CpuSample }[], childName: string): string {
+  const m = (pick: (c: CpuSample) => number) => fmt(median(runs.map((r) => pick(r.cpu))), 2)
+  return (
+    `CPU per execution: engine ${m((c) => c.engine)} ms, PostgreSQL ${m((c) => c.postgres)} ms, ` +
+    `${childName} ${m((c) => c.children)} ms`
+  )
 }
 
 function percentiles(values: number[]): { p50: number; p99: number } {
@@ -228,12 +257,14 @@ if (w1Runs.length > 0) {
     `  W1 pass-chain  ${range(w1Rates)} exec/s; ${fmt(median(w1Rates) * 10)} transitions/s; ` +
       `p50 ${fmt(median(w1Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w1Runs.map((r) => r.p99)), 1)} ms`,
   )
+  console.log(`                 ${cpuLine(w1Runs, 'other')}`)
 }
 if (w2Runs.length > 0) {
   console.log(
     `  W2 task-chain  ${range(w2Rates)} exec/s; ` +
       `p50 ${fmt(median(w2Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w2Runs.map((r) => r.p99)), 1)} ms (3 Tasks over HTTP)`,
   )
+  console.log(`                 ${cpuLine(w2Runs, 'echo function')}`)
 }
 if (w3Single !== undefined) {
   console.log(
@@ -242,6 +273,7 @@ if (w3Single !== undefined) {
       `dispatch p50 ${fmt(median(w3Runs.map((r) => r.dispatch.p50)), 1)} ms, p99 ${fmt(median(w3Runs.map((r) => r.dispatch.p99)), 1)} ms; ` +
       `1 in flight: dispatch p50 ${fmt(w3Single.dispatch.p50, 1)} ms, p99 ${fmt(w3Single.dispatch.p99, 1)} ms`,
   )
+  console.log(`                 ${cpuLine(w3Runs, 'workers')}`)
 }
 if (w4Runs.length > 0) console.log(`  W4 fan-out     ${range(w4Runs, 2)} s`)
 const ratio = (rates: number[], c: number) => (rates.length > 0 ? fmt(median(rates) / c, 3) : '-')

@@ -1,6 +1,6 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql } from 'kysely'
 import type { Executor } from './database.js'
-import { toJsonb, type JsonValue } from './schema.js'
+import type { JsonValue } from './schema.js'
 
 /**
  * The queries of one decision (engine/runtime/decide.ts). They run inside the decision's
@@ -261,146 +261,110 @@ export interface WriteChecks {
   readonly notify: readonly string[]
 }
 
-/**
- * (The `= ANY(ids)` beside each join with jsonb_to_recordset is for the planner: it cannot know
- * how many rows the function yields and would rather scan a whole table than probe its index.)
- *
- * Write a decision in ONE statement: the execution row (guarded by the version the decision
- * read), the task attempts it consumed (each guarded by the status and lease or token it had),
- * new frames, groups, history, tasks and timers, changed frames (each guarded by its version)
- * and groups, the voiding of what ended frames left behind, and the notifications. When any
- * guard fails, millrace_fence aborts the statement (SQLSTATE 40001) and nothing is written.
- * Outside a transaction the statement is its own transaction: a decision is one round trip.
- */
-export async function writeDecision(db: Executor, w: WriteSet, checks: WriteChecks): Promise<void> {
-  const f = w.finish
-  const updates = w.frames.filter((r) => !r.isNew && r.dirty)
-  const frameUpdates = updates.map((r) => ({
-    id: r.id,
-    version: r.version,
-    status: r.status,
-    snapshot: jsonText(r.snapshot as JsonValue | null),
-    output: r.result ? JSON.stringify(r.result.output) : null,
-    error: r.result?.error ?? null,
-    cause: r.result?.cause ?? null,
-    has_result: r.result !== undefined,
-  }))
-  const groupUpdates = w.groups
-    .filter((g) => !g.isNew && g.dirty)
-    .map((g) => ({
-      id: g.id,
-      next_index: g.nextIndex,
-      running: g.running,
-      succeeded: g.succeeded,
-      failed: g.failed,
-      done: g.done,
-    }))
-  const transitions = checks.transitions.map((t) => ({
-    id: t.taskId,
-    from_status: t.from,
-    to_status: t.to,
-    lease_owner: t.leaseOwner ?? null,
-    dispatch_count: t.dispatchCount ?? null,
-    token_hash: t.tokenHash ?? null,
-  }))
-  const closedIds = checks.transitions
-    .filter((t) => t.to !== 'STARTED' && t.hasTimers !== false)
-    .map((t) => t.taskId)
-  const movedIds = checks.transitions.map((t) => t.taskId)
-  const { all, frames: endedFrames } = checks.cleanup
-  // Only the parts this decision needs: an empty part still opens its table and indexes.
-  const ctes: RawBuilder<unknown>[] = [
-    sql`x AS (
-      UPDATE executions SET next_event_id = ${w.nextEventId}::int, version = version + 1,
-        status = COALESCE(${f?.status ?? null}::text, status),
-        output = CASE WHEN ${f !== undefined}::boolean THEN ${f?.output === undefined ? null : toJsonb(f.output)}::jsonb ELSE output END,
-        error = CASE WHEN ${f !== undefined}::boolean THEN ${f?.error ?? null}::text ELSE error END,
-        cause = CASE WHEN ${f !== undefined}::boolean THEN ${f?.cause ?? null}::text ELSE cause END,
-        stopped_at = COALESCE(${f ? f.stoppedAt.toISOString() : null}::timestamptz, stopped_at)
-      WHERE id = ${w.executionId}::uuid AND version = ${checks.version}::int
-      RETURNING id
-    )`,
-  ]
-  const fence: RawBuilder<unknown>[] = [sql`(SELECT count(*) FROM x) = 1`]
-  if (transitions.length > 0) {
-    ctes.push(sql`moved AS (
-      UPDATE tasks AS t SET status = v.to_status,
-        finished_at = CASE WHEN v.to_status = 'STARTED' THEN t.finished_at ELSE clock_timestamp() END,
-        started_at = CASE WHEN v.to_status = 'STARTED' THEN clock_timestamp() ELSE t.started_at END,
-        lease_until = CASE WHEN v.to_status = 'STARTED' THEN NULL ELSE t.lease_until END
-      FROM x, jsonb_to_recordset(${JSON.stringify(transitions)}::jsonb) AS v(id uuid, from_status text,
-        to_status text, lease_owner text, dispatch_count int, token_hash text)
-      WHERE t.id = ANY(${movedIds}::uuid[]) AND t.id = v.id AND t.status = v.from_status
-        AND (v.lease_owner IS NULL OR t.lease_owner = v.lease_owner)
-        AND (v.dispatch_count IS NULL OR t.dispatch_count = v.dispatch_count)
-        AND (v.token_hash IS NULL OR t.token_hash = v.token_hash)
-      RETURNING t.id
-    )`)
-    fence.push(sql`(SELECT count(*) FROM moved) = ${transitions.length}::int`)
-  }
-  if (frameUpdates.length > 0) {
-    ctes.push(sql`fu AS (
-      UPDATE frames AS fr SET status = v.status, snapshot = v.snapshot::jsonb, version = fr.version + 1,
-        output = CASE WHEN v.has_result THEN v.output::jsonb ELSE fr.output END,
-        error = CASE WHEN v.has_result THEN v.error ELSE fr.error END,
-        cause = CASE WHEN v.has_result THEN v.cause ELSE fr.cause END
-      FROM x, jsonb_to_recordset(${JSON.stringify(frameUpdates)}::jsonb) AS v(id uuid, version int,
-        status text, snapshot text, output text, error text, cause text, has_result boolean)
-      WHERE fr.id = ANY(${updates.map((r) => r.id)}::uuid[]) AND fr.id = v.id AND fr.version = v.version
-      RETURNING fr.id
-    )`)
-    fence.push(sql`(SELECT count(*) FROM fu) = ${frameUpdates.length}::int`)
-  }
-  if (groupUpdates.length > 0) {
-    ctes.push(sql`gu AS (
-      UPDATE child_groups AS g SET next_index = v.next_index, running = v.running,
-        succeeded = v.succeeded, failed = v.failed, done = v.done
-      FROM x, jsonb_to_recordset(${JSON.stringify(groupUpdates)}::jsonb) AS v(id uuid, next_index int,
-        running int, succeeded int, failed int, done boolean)
-      WHERE g.id = ANY(${groupUpdates.map((g) => g.id)}::uuid[]) AND g.id = v.id
-    )`)
-  }
-  if (all || endedFrames.length > 0) {
-    ctes.push(sql`cancelled AS (
-      UPDATE tasks AS t SET status = 'CANCELLED', finished_at = clock_timestamp()
-      FROM x
-      WHERE t.execution_id = x.id AND t.status IN ('SCHEDULED', 'STARTED')
-        AND (${all}::boolean OR t.frame_id = ANY(${endedFrames}::uuid[]))
-        AND NOT (t.id = ANY(${movedIds}::uuid[]))
-    )`)
-  }
-  if (all || endedFrames.length > 0 || closedIds.length > 0) {
-    ctes.push(sql`dropped AS (
-      DELETE FROM timers AS tm USING x
-      WHERE tm.execution_id = x.id AND (${all}::boolean
-        OR tm.frame_id = ANY(${endedFrames}::uuid[]) OR tm.task_id = ANY(${closedIds}::uuid[]))
-    )`)
-  }
-  if (all) {
-    ctes.push(sql`aborted AS (
-      UPDATE frames AS fr SET status = 'ABORTED', version = fr.version + 1
-      FROM x
-      WHERE fr.execution_id = x.id AND fr.status IN ('QUEUED', 'RUNNING') AND fr.group_id IS NOT NULL
-        AND NOT (fr.id = ANY(${updates.map((r) => r.id)}::uuid[]))
-    )`)
-  }
-  ctes.push(...insertCtes(newRows(w), sql`x`))
-  if (checks.notify.length > 0) {
-    ctes.push(sql`n AS (SELECT pg_notify(c, '') FROM x, unnest(${checks.notify}::text[]) AS c)`)
-    fence.push(sql`(SELECT count(*) FROM n) >= 0`)
-  }
-  const { rows } = await sql<{ ok: boolean }>`
-    WITH ${sql.join(ctes, sql`, `)}
-    SELECT millrace_fence(${sql.join(fence, sql` AND `)}) AS ok`
-    .execute(db)
-    .catch((err: unknown) => {
-      throw isFenced(err) ? new FencingError('the execution changed since it was read') : err
-    })
-  if (rows[0]?.ok !== true) throw new FencingError('the decision was not written')
-  for (const r of updates) r.version += 1
+/** One decision to write: what it made and what the write checks. */
+export interface DecisionWrite {
+  readonly writeSet: WriteSet
+  readonly checks: WriteChecks
 }
 
-/** millrace_fence's refusal (SQLSTATE 40001 with its own message). */
+/**
+ * Write a decision (see writeDecisions). Throws FencingError when the execution or a task
+ * attempt it consumes is no longer as the decision saw it; then nothing is written.
+ */
+export async function writeDecision(db: Executor, w: WriteSet, checks: WriteChecks): Promise<void> {
+  const refused = await writeDecisions(db, [{ writeSet: w, checks }])
+  if (refused.size > 0) throw new FencingError('the execution changed since it was read')
+}
+
+/**
+ * Write decisions about different running executions in ONE statement
+ * (millrace_write_decisions, migrations/0002): each execution row guarded by the version its
+ * decision read, the task attempts consumed (each guarded by the status and lease or token it
+ * had), changed frames (guarded by their versions) and groups, the voiding of what ended frames
+ * left behind, the new rows and the notifications. Outside a transaction the statement is its
+ * own transaction: the decisions share one round trip and one commit. Answers the executions
+ * whose decisions were refused because another decision came first (nothing of those is
+ * written). Throws FencingError, with nothing written, when a task attempt or frame changed
+ * although its execution's version did not.
+ */
+export async function writeDecisions(
+  db: Executor,
+  decisions: readonly DecisionWrite[],
+): Promise<Set<string>> {
+  // In one order, so two statements lock executions in the same order.
+  const sorted = [...decisions].sort((a, b) =>
+    a.writeSet.executionId < b.writeSet.executionId ? -1 : 1,
+  )
+  const { rows } = await sql<{ refused: string[] }>`
+    SELECT millrace_write_decisions(${JSON.stringify(sorted.map(decisionDocument))}::jsonb) AS refused`
+    .execute(db)
+    .catch((err: unknown) => {
+      throw isFenced(err) ? new FencingError((err as Error).message) : err
+    })
+  for (const d of sorted) {
+    if (rows[0]?.refused.includes(d.writeSet.executionId)) continue
+    for (const r of d.writeSet.frames) if (!r.isNew && r.dirty) r.version += 1
+  }
+  return new Set(rows[0]?.refused)
+}
+
+/** A decision as millrace_write_decisions reads it (the migration describes the fields). */
+function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
+  const f = w.finish
+  const closed = checks.transitions
+    .filter((t) => t.to !== 'STARTED' && t.hasTimers !== false)
+    .map((t) => t.taskId)
+  return {
+    id: w.executionId,
+    version: checks.version,
+    next_event_id: w.nextEventId,
+    ...(f
+      ? {
+          finish: {
+            status: f.status,
+            ...(f.output === undefined ? {} : { output: f.output }),
+            error: f.error ?? null,
+            cause: f.cause ?? null,
+            stopped_at: f.stoppedAt.toISOString(),
+          },
+        }
+      : {}),
+    moved: checks.transitions.map((t) => ({
+      id: t.taskId,
+      from: t.from,
+      to: t.to,
+      lease_owner: t.leaseOwner ?? null,
+      dispatch_count: t.dispatchCount ?? null,
+      token_hash: t.tokenHash ?? null,
+    })),
+    ...(closed.length > 0 ? { closed } : {}),
+    frame_updates: w.frames
+      .filter((r) => !r.isNew && r.dirty)
+      .map((r) => ({
+        id: r.id,
+        version: r.version,
+        status: r.status,
+        ...(r.snapshot === null ? {} : { snapshot: r.snapshot }),
+        ...(r.result ? { result: r.result } : {}),
+      })),
+    group_updates: w.groups
+      .filter((g) => !g.isNew && g.dirty)
+      .map((g) => ({
+        id: g.id,
+        next_index: g.nextIndex,
+        running: g.running,
+        succeeded: g.succeeded,
+        failed: g.failed,
+        done: g.done,
+      })),
+    cleanup_all: checks.cleanup.all,
+    cleanup_frames: checks.cleanup.frames,
+    ...newRows(w),
+    notify: checks.notify,
+  }
+}
+
+/** A write function's refusal (SQLSTATE 40001 with its own message). */
 function isFenced(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown }
   return e.code === '40001' && typeof e.message === 'string' && e.message.startsWith('millrace:')
@@ -494,9 +458,9 @@ export interface StartedExecution {
 }
 
 /**
- * Insert new executions and everything their first decisions made in ONE statement (data-
- * modifying CTEs, rows passed as jsonb arrays), so starting executions that run to their end or
- * first suspension costs one round trip and one commit however many start together. An
+ * Insert new executions and everything their first decisions made in ONE statement
+ * (millrace_insert_executions, migrations/0002), so starting executions that run to their end
+ * or first suspension costs one round trip and one commit however many start together. An
  * execution whose machine already has one of that name is skipped with all its rows. Answers
  * the ids inserted.
  */
@@ -510,89 +474,51 @@ export async function insertStartedExecutions(
       a.execution.stateMachineId - b.execution.stateMachineId ||
       (a.execution.name < b.execution.name ? -1 : a.execution.name > b.execution.name ? 1 : 0),
   )
-  const executions = sorted.map(({ execution: e, writeSet: w }) => {
+  const documents = sorted.map(({ execution: e, writeSet: w, notify }) => {
     const f = w.finish
     return {
-      id: e.id,
-      state_machine_id: e.stateMachineId,
-      revision_id: e.revisionId,
-      name: e.name,
-      status: f?.status ?? 'RUNNING',
-      input: JSON.stringify(e.input),
-      output: f?.output === undefined ? null : JSON.stringify(f.output),
-      error: f?.error ?? null,
-      cause: f?.cause ?? null,
-      next_event_id: w.nextEventId,
-      started_at: e.startedAt.toISOString(),
-      stopped_at: f ? f.stoppedAt.toISOString() : null,
+      execution: {
+        id: e.id,
+        state_machine_id: e.stateMachineId,
+        revision_id: e.revisionId,
+        name: e.name,
+        status: f?.status ?? 'RUNNING',
+        input: [e.input],
+        ...(f?.output === undefined ? {} : { output: f.output }),
+        error: f?.error ?? null,
+        cause: f?.cause ?? null,
+        started_at: e.startedAt.toISOString(),
+        stopped_at: f ? f.stoppedAt.toISOString() : null,
+      },
+      decision: { next_event_id: w.nextEventId, ...newRows(w), notify },
     }
   })
-  const notify = [...new Set(sorted.flatMap((s) => s.notify))]
-  const { rows } = await sql<{ id: string }>`
-    WITH e AS (
-      INSERT INTO executions (id, state_machine_id, revision_id, name, status, input, output, error,
-        cause, next_event_id, started_at, stopped_at)
-      SELECT r.id, r.state_machine_id, r.revision_id, r.name, r.status, r.input::jsonb,
-        r.output::jsonb, r.error, r.cause, r.next_event_id, r.started_at, r.stopped_at
-      FROM jsonb_to_recordset(${JSON.stringify(executions)}::jsonb) AS r(id uuid,
-        state_machine_id bigint, revision_id bigint, name text, status text, input text,
-        output text, error text, cause text, next_event_id int, started_at timestamptz,
-        stopped_at timestamptz)
-      ON CONFLICT (state_machine_id, name) DO NOTHING
-      RETURNING id
-    ), ${sql.join([
-      ...insertCtes(newRows(...sorted.map((s) => s.writeSet)), sql`e`),
-      sql`n AS (
-      SELECT pg_notify(c, '') FROM (SELECT 1 FROM e LIMIT 1) AS inserted, unnest(${notify}::text[]) AS c
-    )`,
-    ])}
-    SELECT id, (SELECT count(*) FROM n) AS notified FROM e`.execute(db)
-  return new Set(rows.map((r) => r.id))
+  const { rows } = await sql<{ inserted: string[] }>`
+    SELECT millrace_insert_executions(${JSON.stringify(documents)}::jsonb) AS inserted`.execute(db)
+  return new Set(rows[0]?.inserted)
 }
 
-/** The rows a decision adds, as JSON arrays for jsonb_to_recordset (one parameter per table). */
-interface NewRows {
-  readonly frames: string
-  readonly groups: string
-  readonly history: string
-  readonly tasks: string
-  readonly timers: string
-}
-
-function newRows(...sets: readonly WriteSet[]): NewRows {
-  const rows = sets.map(newRowObjects)
-  const join = (pick: (r: ReturnType<typeof newRowObjects>) => object[]) =>
-    JSON.stringify(rows.flatMap(pick))
-  return {
-    frames: join((r) => r.frames),
-    groups: join((r) => r.groups),
-    history: join((r) => r.history),
-    tasks: join((r) => r.tasks),
-    timers: join((r) => r.timers),
-  }
-}
-
-/** Each row names its execution, so one statement can insert the rows of many. */
-function newRowObjects(w: WriteSet) {
-  const execution_id = w.executionId
+/**
+ * The rows a decision adds, one array per table (tables without rows left out). A value that
+ * may be JSON null and must stay so (a task's input, a frame's output) is wrapped in an array.
+ */
+function newRows(w: WriteSet) {
   const frames = w.frames
     .filter((r) => r.isNew)
     .map((r) => ({
-      execution_id,
       id: r.id,
       group_id: r.groupId,
       child_index: r.childIndex,
       status: r.status,
-      input: jsonText(r.input),
-      snapshot: jsonText(r.snapshot as JsonValue | null),
-      output: r.result ? JSON.stringify(r.result.output) : null,
-      error: r.result?.error ?? null,
-      cause: r.result?.cause ?? null,
+      input: r.input,
+      snapshot: r.snapshot,
+      ...(r.result
+        ? { output: [r.result.output], error: r.result.error, cause: r.result.cause }
+        : {}),
     }))
   const groups = w.groups
     .filter((g) => g.isNew)
     .map((g) => ({
-      execution_id,
       id: g.id,
       parent_frame_id: g.parentFrameId,
       children_id: g.childrenId,
@@ -614,7 +540,6 @@ function newRowObjects(w: WriteSet) {
     first && last
       ? [
           {
-            execution_id,
             first_event_id: first.id,
             last_event_id: last.id,
             events: w.history.map((h) => {
@@ -630,7 +555,6 @@ function newRowObjects(w: WriteSet) {
         ]
       : []
   const tasks = w.tasks.map((t) => ({
-    execution_id,
     id: t.id,
     frame_id: t.frameId,
     state_name: t.stateName,
@@ -638,7 +562,7 @@ function newRowObjects(w: WriteSet) {
     kind: t.kind,
     resource: t.resource,
     activity_name: t.activityName,
-    input: JSON.stringify(t.input),
+    input: [t.input],
     token_hash: t.tokenHash,
     timeout_seconds: t.timeoutSeconds,
     heartbeat_seconds: t.heartbeatSeconds,
@@ -647,86 +571,19 @@ function newRowObjects(w: WriteSet) {
     dispatch_count: t.kind === 'activity' ? 0 : 1,
   }))
   const timers = w.timers.map((t) => ({
-    execution_id,
     id: t.id,
     frame_id: t.frameId,
     task_id: t.taskId,
     reason: t.reason,
     fire_at: t.fireAt.toISOString(),
   }))
-  return { frames, groups, history, tasks, timers }
-}
-
-/**
- * Data-modifying CTEs inserting a decision's new rows, each table from one jsonb array, so a
- * decision's inserts are one statement whatever their number. Each row names its execution;
- * only rows whose execution is in `executions` (a CTE of the rows the statement wrote: the
- * guarded update, or the executions inserted) are inserted.
- */
-function insertCtes(rows: NewRows, executions: RawBuilder<unknown>): RawBuilder<unknown>[] {
-  const ctes: RawBuilder<unknown>[] = []
-  if (rows.frames !== '[]') {
-    ctes.push(sql`f AS (
-      INSERT INTO frames (id, execution_id, group_id, child_index, status, input, snapshot, output, error, cause)
-      SELECT r.id, r.execution_id, r.group_id, r.child_index, r.status, r.input::jsonb, r.snapshot::jsonb,
-        r.output::jsonb, r.error, r.cause
-      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.frames}::jsonb) AS r(execution_id uuid, id uuid, group_id uuid, child_index int,
-        status text, input text, snapshot text, output text, error text, cause text) ON r.execution_id = ex.id
-    )`)
+  return {
+    ...(frames.length > 0 ? { frames } : {}),
+    ...(groups.length > 0 ? { groups } : {}),
+    ...(history.length > 0 ? { history } : {}),
+    ...(tasks.length > 0 ? { tasks } : {}),
+    ...(timers.length > 0 ? { timers } : {}),
   }
-  if (rows.groups !== '[]') {
-    ctes.push(sql`g AS (
-      INSERT INTO child_groups (id, execution_id, parent_frame_id, children_id, state_type, total,
-        max_concurrency, tolerated_failure_count, tolerated_failure_percentage, previous_event_id,
-        next_index, running, succeeded, failed, done)
-      SELECT r.id, r.execution_id, r.parent_frame_id, r.children_id, r.state_type, r.total, r.max_concurrency,
-        r.tolerated_failure_count, r.tolerated_failure_percentage, r.previous_event_id, r.next_index,
-        r.running, r.succeeded, r.failed, r.done
-      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.groups}::jsonb) AS r(execution_id uuid, id uuid, parent_frame_id uuid,
-        children_id text, state_type text, total int, max_concurrency int, tolerated_failure_count int,
-        tolerated_failure_percentage float8, previous_event_id int, next_index int, running int,
-        succeeded int, failed int, done boolean) ON r.execution_id = ex.id
-    )`)
-  }
-  if (rows.history !== '[]') {
-    ctes.push(sql`h AS (
-      INSERT INTO history (execution_id, first_event_id, last_event_id, events)
-      SELECT r.execution_id, r.first_event_id, r.last_event_id, r.events
-      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.history}::jsonb) AS r(execution_id uuid,
-        first_event_id int, last_event_id int, events jsonb) ON r.execution_id = ex.id
-    )`)
-  }
-  if (rows.tasks !== '[]') {
-    ctes.push(sql`t AS (
-      INSERT INTO tasks (id, execution_id, frame_id, state_name, attempt, kind, resource, activity_name,
-        input, token_hash, status, timeout_seconds, heartbeat_seconds, lease_owner, lease_until,
-        dispatch_count)
-      SELECT r.id, r.execution_id, r.frame_id, r.state_name, r.attempt, r.kind, r.resource, r.activity_name,
-        r.input::jsonb, r.token_hash, 'SCHEDULED', r.timeout_seconds, r.heartbeat_seconds, r.lease_owner,
-        r.lease_until, r.dispatch_count
-      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.tasks}::jsonb) AS r(execution_id uuid, id uuid, frame_id uuid,
-        state_name text, attempt int, kind text, resource text, activity_name text, input text,
-        token_hash text, timeout_seconds int, heartbeat_seconds int, lease_owner text,
-        lease_until timestamptz, dispatch_count int) ON r.execution_id = ex.id
-    )`)
-  }
-  if (rows.timers !== '[]') {
-    ctes.push(sql`tm AS (
-      INSERT INTO timers (id, execution_id, frame_id, task_id, reason, fire_at)
-      SELECT r.id, r.execution_id, r.frame_id, r.task_id, r.reason, r.fire_at
-      FROM ${executions} AS ex JOIN jsonb_to_recordset(${rows.timers}::jsonb) AS r(execution_id uuid, id uuid, frame_id uuid,
-        task_id uuid, reason text, fire_at timestamptz) ON r.execution_id = ex.id
-    )`)
-  }
-  return ctes
-}
-
-/**
- * JSON values travel as JSON text inside the jsonb row arrays: jsonb_to_recordset would turn a
- * JSON null into SQL NULL, and a task input or a frame output may well be null.
- */
-function jsonText(value: JsonValue | null): string | null {
-  return value === null ? null : JSON.stringify(value)
 }
 
 function detailsObject(e: HistoryRow): JsonValue {
