@@ -15,12 +15,13 @@
 --   closed              tasks whose timeout and heartbeat timers go
 --   frame_updates       {id, version, status, snapshot, result: {output, error, cause}}
 --   group_updates       {id, next_index, running, succeeded, failed, done}
---   cleanup_all         the execution ended: void every open task, timer and running child
+--   cleanup_all         present when the execution ended: void every open task, timer and
+--                       running child
 --   cleanup_frames      frames that ended: void their open tasks and timers
 --   frames, groups, history, tasks, timers   new rows
 --   notify              channels to NOTIFY when it commits
--- JSON values that may be JSON null and must stay so (a task's input) travel wrapped in a
--- one-element array.
+-- Parts with nothing in them are left out. JSON values that may be JSON null and must stay so (a
+-- task's input) travel wrapped in a one-element array.
 
 DROP FUNCTION millrace_fence(boolean);
 
@@ -110,44 +111,54 @@ BEGIN
     END IF;
 
     moved := '{}';
-    FOR r IN SELECT value FROM jsonb_array_elements(d->'moved') LOOP
-      UPDATE tasks SET status = r->>'to',
-        finished_at = CASE WHEN r->>'to' = 'STARTED' THEN finished_at ELSE clock_timestamp() END,
-        started_at = CASE WHEN r->>'to' = 'STARTED' THEN clock_timestamp() ELSE started_at END,
-        lease_until = CASE WHEN r->>'to' = 'STARTED' THEN NULL ELSE lease_until END
-      WHERE id = (r->>'id')::uuid AND execution_id = eid AND status = r->>'from'
-        AND (r->>'lease_owner' IS NULL OR lease_owner = r->>'lease_owner')
-        AND (r->>'dispatch_count' IS NULL OR dispatch_count = (r->>'dispatch_count')::int)
-        AND (r->>'token_hash' IS NULL OR token_hash = r->>'token_hash');
-      IF NOT FOUND THEN
-        RAISE EXCEPTION 'millrace: task % is no longer % as the decision saw it',
-          r->>'id', r->>'from' USING ERRCODE = 'serialization_failure';
-      END IF;
-      moved := moved || (r->>'id')::uuid;
-    END LOOP;
+    -- Absent parts are skipped without running a statement: each costs an executor start.
+    IF d ? 'moved' THEN
+      FOR r IN SELECT value FROM jsonb_array_elements(d->'moved') LOOP
+        UPDATE tasks SET status = r->>'to',
+          finished_at = CASE WHEN r->>'to' = 'STARTED' THEN finished_at ELSE clock_timestamp() END,
+          started_at = CASE WHEN r->>'to' = 'STARTED' THEN clock_timestamp() ELSE started_at END,
+          lease_until = CASE WHEN r->>'to' = 'STARTED' THEN NULL ELSE lease_until END
+        WHERE id = (r->>'id')::uuid AND execution_id = eid AND status = r->>'from'
+          AND (r->>'lease_owner' IS NULL OR lease_owner = r->>'lease_owner')
+          AND (r->>'dispatch_count' IS NULL OR dispatch_count = (r->>'dispatch_count')::int)
+          AND (r->>'token_hash' IS NULL OR token_hash = r->>'token_hash');
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'millrace: task % is no longer % as the decision saw it',
+            r->>'id', r->>'from' USING ERRCODE = 'serialization_failure';
+        END IF;
+        moved := moved || (r->>'id')::uuid;
+      END LOOP;
+    END IF;
 
-    FOR r IN SELECT value FROM jsonb_array_elements(d->'frame_updates') LOOP
-      UPDATE frames SET status = r->>'status', snapshot = r->'snapshot', version = version + 1,
-        output = CASE WHEN r ? 'result' THEN r->'result'->'output' ELSE output END,
-        error = CASE WHEN r ? 'result' THEN r->'result'->>'error' ELSE error END,
-        cause = CASE WHEN r ? 'result' THEN r->'result'->>'cause' ELSE cause END
-      WHERE id = (r->>'id')::uuid AND version = (r->>'version')::int;
-      IF NOT FOUND THEN
-        RAISE EXCEPTION 'millrace: frame % changed since the decision read it', r->>'id'
-          USING ERRCODE = 'serialization_failure';
-      END IF;
-    END LOOP;
+    IF d ? 'frame_updates' THEN
+      FOR r IN SELECT value FROM jsonb_array_elements(d->'frame_updates') LOOP
+        UPDATE frames SET status = r->>'status', snapshot = r->'snapshot', version = version + 1,
+          output = CASE WHEN r ? 'result' THEN r->'result'->'output' ELSE output END,
+          error = CASE WHEN r ? 'result' THEN r->'result'->>'error' ELSE error END,
+          cause = CASE WHEN r ? 'result' THEN r->'result'->>'cause' ELSE cause END
+        WHERE id = (r->>'id')::uuid AND version = (r->>'version')::int;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'millrace: frame % changed since the decision read it', r->>'id'
+            USING ERRCODE = 'serialization_failure';
+        END IF;
+      END LOOP;
+    END IF;
 
-    FOR r IN SELECT value FROM jsonb_array_elements(d->'group_updates') LOOP
-      UPDATE child_groups SET next_index = (r->>'next_index')::int,
-        running = (r->>'running')::int, succeeded = (r->>'succeeded')::int,
-        failed = (r->>'failed')::int, done = (r->>'done')::boolean
-      WHERE id = (r->>'id')::uuid;
-    END LOOP;
+    IF d ? 'group_updates' THEN
+      FOR r IN SELECT value FROM jsonb_array_elements(d->'group_updates') LOOP
+        UPDATE child_groups SET next_index = (r->>'next_index')::int,
+          running = (r->>'running')::int, succeeded = (r->>'succeeded')::int,
+          failed = (r->>'failed')::int, done = (r->>'done')::boolean
+        WHERE id = (r->>'id')::uuid;
+      END LOOP;
+    END IF;
 
     -- Voided before the inserts: what this decision creates is its own to keep.
-    cleanup_all := COALESCE((d->>'cleanup_all')::boolean, false);
-    ended := ARRAY(SELECT jsonb_array_elements_text(d->'cleanup_frames'))::uuid[];
+    cleanup_all := d ? 'cleanup_all';
+    ended := '{}';
+    IF d ? 'cleanup_frames' THEN
+      ended := ARRAY(SELECT jsonb_array_elements_text(d->'cleanup_frames'))::uuid[];
+    END IF;
     IF cleanup_all OR cardinality(ended) > 0 THEN
       UPDATE tasks SET status = 'CANCELLED', finished_at = clock_timestamp()
       WHERE execution_id = eid AND status IN ('SCHEDULED', 'STARTED')
@@ -164,9 +175,13 @@ BEGIN
     END IF;
 
     PERFORM millrace_insert_decision_rows(eid, d);
-    channels := channels || ARRAY(SELECT jsonb_array_elements_text(d->'notify'));
+    IF d ? 'notify' THEN
+      channels := channels || ARRAY(SELECT jsonb_array_elements_text(d->'notify'));
+    END IF;
   END LOOP;
-  PERFORM pg_notify(c, '') FROM (SELECT DISTINCT unnest(channels)) AS u(c);
+  IF cardinality(channels) > 0 THEN
+    PERFORM pg_notify(c, '') FROM (SELECT DISTINCT unnest(channels)) AS u(c);
+  END IF;
   RETURN refused;
 END
 $$;
@@ -199,10 +214,14 @@ BEGIN
     IF FOUND THEN
       inserted := inserted || eid;
       PERFORM millrace_insert_decision_rows(eid, s->'decision');
-      channels := channels || ARRAY(SELECT jsonb_array_elements_text(s->'decision'->'notify'));
+      IF s->'decision' ? 'notify' THEN
+        channels := channels || ARRAY(SELECT jsonb_array_elements_text(s->'decision'->'notify'));
+      END IF;
     END IF;
   END LOOP;
-  PERFORM pg_notify(c, '') FROM (SELECT DISTINCT unnest(channels)) AS u(c);
+  IF cardinality(channels) > 0 THEN
+    PERFORM pg_notify(c, '') FROM (SELECT DISTINCT unnest(channels)) AS u(c);
+  END IF;
   RETURN inserted;
 END
 $$;

@@ -101,6 +101,12 @@ export interface DecisionPlan {
   readonly nextEventId: number
   /** Write it: the execution must still be at `version` and each transition still possible. */
   write(db: Executor, version: number, transitions: readonly store.TaskTransition[]): Promise<void>
+  /**
+   * The write as one element of a shared statement (store.writeDecisions), for a plan without
+   * lateCleanup; call `written` once it committed.
+   */
+  decision(version: number, transitions: readonly store.TaskTransition[]): store.DecisionWrite
+  written(): void
 }
 
 /**
@@ -557,6 +563,17 @@ class Decision {
       all: !lateCleanup && this.finish !== undefined,
       frames: lateCleanup ? [] : this.finishedFrames,
     }
+    // What the write made is in the database now: the next decision updates it.
+    const written = () => {
+      for (const f of this.frames.values()) {
+        f.isNew = false
+        f.dirty = false
+      }
+      for (const g of this.groups.values()) {
+        g.isNew = false
+        g.dirty = false
+      }
+    }
     return {
       effects: this.effects,
       lateCleanup,
@@ -564,16 +581,14 @@ class Decision {
       live: this.live(),
       write: async (db, version, transitions) => {
         await store.writeDecision(db, writeSet, { version, transitions, cleanup, notify })
-        for (const f of this.frames.values()) {
-          f.isNew = false
-          f.dirty = false
-        }
-        for (const g of this.groups.values()) {
-          g.isNew = false
-          g.dirty = false
-        }
+        written()
         if (lateCleanup) await this.cleanUp(db)
       },
+      decision: (version, transitions) => ({
+        writeSet,
+        checks: { version, transitions, cleanup, notify },
+      }),
+      written,
     }
   }
 

@@ -18,6 +18,7 @@ import { ActivityNames } from './activity-names.js'
 import { KnownExecutions } from './known-executions.js'
 import { MachineCache } from './machine-cache.js'
 import { NO_METRICS, type EngineMetrics } from './metrics.js'
+import { StatementBatcher } from './statement-batcher.js'
 import { outcomeEvent, type TaskOutcome } from './task-outcome.js'
 import { hashToken } from './tokens.js'
 
@@ -85,14 +86,10 @@ export interface EngineOptions {
  * its own: an answer within this time records it together with the result.
  */
 const ACTIVITY_STARTED_DELAY_MS = 100
-/** Statements inserting new executions in flight at once (see Engine.insertStart). */
-const MAX_START_WRITES = 2
-
-interface PendingStart {
-  readonly start: decisions.StartedExecution
-  readonly resolve: (inserted: boolean) => void
-  readonly reject: (err: unknown) => void
-}
+/** Shared statements (starts, decisions) in flight at once; see StatementBatcher. */
+const MAX_SHARED_WRITES = 2
+/** At most this many starts or decisions share one statement. */
+const MAX_SHARED_BATCH = 200
 
 /** Decisions a transaction retries when PostgreSQL reports a deadlock or serialization failure. */
 const RETRYABLE = new Set(['40001', '40P01'])
@@ -132,9 +129,10 @@ export class Engine {
    * (the write still checks the attempt is open). Bounded; answered ones are dropped.
    */
   private readonly claimedTokens = new Map<string, activities.TokenTask>()
-  /** Starts waiting for a statement (see insertStart), and the statements in flight. */
-  private readonly startQueue: PendingStart[] = []
-  private startWrites = 0
+  /** New executions, inserted many to a statement (see startExecution). */
+  private readonly starts: StatementBatcher<decisions.StartedExecution, boolean>
+  /** Optimistic decisions of different executions, written many to a statement. */
+  private readonly decisionWrites: StatementBatcher<decisions.DecisionWrite, boolean>
   /** Running executions as this process last wrote them (bounded, oldest out first). */
   private readonly known = new KnownExecutions()
   private clockOffset: number | undefined
@@ -155,6 +153,15 @@ export class Engine {
     this.maxDispatches = options.maxConcurrentDispatches ?? 64
     this.metrics = options.metrics ?? NO_METRICS
     this.activityNames = new ActivityNames(this.db, (name) => this.activityArn(name))
+    const limits = { maxInFlight: MAX_SHARED_WRITES, maxBatch: MAX_SHARED_BATCH }
+    this.starts = new StatementBatcher(async (starts) => {
+      const inserted = await decisions.insertStartedExecutions(this.db.db, starts)
+      return starts.map((s) => inserted.has(s.execution.id))
+    }, limits)
+    this.decisionWrites = new StatementBatcher(async (writes) => {
+      const refused = await decisions.writeDecisions(this.db.db, writes)
+      return writes.map((w) => !refused.has(w.writeSet.executionId))
+    }, limits)
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------
@@ -266,7 +273,7 @@ export class Engine {
     let inserted: boolean
     if (!plan.needsCleanup) {
       // The common case: one statement, shared with the starts that arrive meanwhile.
-      inserted = await this.insertStart({
+      inserted = await this.starts.add({
         execution: row,
         writeSet: plan.writeSet,
         notify: plan.notify,
@@ -307,47 +314,6 @@ export class Engine {
     remember(this.idsByArn, execution.id, id)
     this.afterCommit(id, plan.effects)
     return { id, startedAt, status: plan.writeSet.finish?.status ?? 'RUNNING' }
-  }
-
-  /**
-   * Insert a new execution. Starts that arrive while MAX_START_WRITES statements are in flight
-   * wait and go together in the next one: under load many executions share a round trip and a
-   * commit, and a lone start is written at once. Answers whether it was inserted (false: the
-   * machine has an execution of that name).
-   */
-  private insertStart(start: decisions.StartedExecution): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.startQueue.push({ start, resolve, reject })
-      this.writeStarts()
-    })
-  }
-
-  private writeStarts(): void {
-    while (this.startWrites < MAX_START_WRITES && this.startQueue.length > 0) {
-      const batch = this.startQueue.splice(0, 200)
-      this.startWrites++
-      void this.writeStartBatch(batch).finally(() => {
-        this.startWrites--
-        this.writeStarts()
-      })
-    }
-  }
-
-  private async writeStartBatch(batch: PendingStart[]): Promise<void> {
-    try {
-      const inserted = await decisions.insertStartedExecutions(
-        this.db.db,
-        batch.map((p) => p.start),
-      )
-      for (const p of batch) p.resolve(inserted.has(p.start.execution.id))
-    } catch (err) {
-      if (batch.length === 1) {
-        batch[0]?.reject(err)
-        return
-      }
-      // One start's failure must not fail the others: each goes alone.
-      await Promise.all(batch.map((p) => this.writeStartBatch([p])))
-    }
   }
 
   /**
@@ -491,7 +457,9 @@ export class Engine {
       if (plan.lateCleanup) {
         await this.db.db.transaction().execute((trx) => plan.write(trx, version, transitions))
       } else {
-        await plan.write(this.db.db, version, transitions)
+        // Shares a statement with the decisions about other executions ready meanwhile.
+        if (!(await this.decisionWrites.add(plan.decision(version, transitions)))) return undefined
+        plan.written()
       }
     } catch (err) {
       if (err instanceof decisions.FencingError) return undefined

@@ -314,6 +314,33 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
   const closed = checks.transitions
     .filter((t) => t.to !== 'STARTED' && t.hasTimers !== false)
     .map((t) => t.taskId)
+  const moved = checks.transitions.map((t) => ({
+    id: t.taskId,
+    from: t.from,
+    to: t.to,
+    lease_owner: t.leaseOwner ?? null,
+    dispatch_count: t.dispatchCount ?? null,
+    token_hash: t.tokenHash ?? null,
+  }))
+  const frameUpdates = w.frames
+    .filter((r) => !r.isNew && r.dirty)
+    .map((r) => ({
+      id: r.id,
+      version: r.version,
+      status: r.status,
+      ...(r.snapshot === null ? {} : { snapshot: r.snapshot }),
+      ...(r.result ? { result: r.result } : {}),
+    }))
+  const groupUpdates = w.groups
+    .filter((g) => !g.isNew && g.dirty)
+    .map((g) => ({
+      id: g.id,
+      next_index: g.nextIndex,
+      running: g.running,
+      succeeded: g.succeeded,
+      failed: g.failed,
+      done: g.done,
+    }))
   return {
     id: w.executionId,
     version: checks.version,
@@ -329,38 +356,14 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
           },
         }
       : {}),
-    moved: checks.transitions.map((t) => ({
-      id: t.taskId,
-      from: t.from,
-      to: t.to,
-      lease_owner: t.leaseOwner ?? null,
-      dispatch_count: t.dispatchCount ?? null,
-      token_hash: t.tokenHash ?? null,
-    })),
-    ...(closed.length > 0 ? { closed } : {}),
-    frame_updates: w.frames
-      .filter((r) => !r.isNew && r.dirty)
-      .map((r) => ({
-        id: r.id,
-        version: r.version,
-        status: r.status,
-        ...(r.snapshot === null ? {} : { snapshot: r.snapshot }),
-        ...(r.result ? { result: r.result } : {}),
-      })),
-    group_updates: w.groups
-      .filter((g) => !g.isNew && g.dirty)
-      .map((g) => ({
-        id: g.id,
-        next_index: g.nextIndex,
-        running: g.running,
-        succeeded: g.succeeded,
-        failed: g.failed,
-        done: g.done,
-      })),
-    cleanup_all: checks.cleanup.all,
-    cleanup_frames: checks.cleanup.frames,
+    ...part('moved', moved),
+    ...part('closed', closed),
+    ...part('frame_updates', frameUpdates),
+    ...part('group_updates', groupUpdates),
+    ...(checks.cleanup.all ? { cleanup_all: true } : {}),
+    ...part('cleanup_frames', checks.cleanup.frames),
     ...newRows(w),
-    notify: checks.notify,
+    ...part('notify', checks.notify),
   }
 }
 
@@ -490,12 +493,17 @@ export async function insertStartedExecutions(
         started_at: e.startedAt.toISOString(),
         stopped_at: f ? f.stoppedAt.toISOString() : null,
       },
-      decision: { next_event_id: w.nextEventId, ...newRows(w), notify },
+      decision: { next_event_id: w.nextEventId, ...newRows(w), ...part('notify', notify) },
     }
   })
   const { rows } = await sql<{ inserted: string[] }>`
     SELECT millrace_insert_executions(${JSON.stringify(documents)}::jsonb) AS inserted`.execute(db)
   return new Set(rows[0]?.inserted)
+}
+
+/** `{ [name]: items }`, or nothing when there are no items (the write functions skip it). */
+function part(name: string, items: readonly unknown[]): object {
+  return items.length > 0 ? { [name]: items } : {}
 }
 
 /**
@@ -578,11 +586,11 @@ function newRows(w: WriteSet) {
     fire_at: t.fireAt.toISOString(),
   }))
   return {
-    ...(frames.length > 0 ? { frames } : {}),
-    ...(groups.length > 0 ? { groups } : {}),
-    ...(history.length > 0 ? { history } : {}),
-    ...(tasks.length > 0 ? { tasks } : {}),
-    ...(timers.length > 0 ? { timers } : {}),
+    ...part('frames', frames),
+    ...part('groups', groups),
+    ...part('history', history),
+    ...part('tasks', tasks),
+    ...part('timers', timers),
   }
 }
 
