@@ -1,6 +1,9 @@
+import { keepAliveFetch, type Fetch } from './keep-alive-fetch.js'
+
 /**
  * A minimal client of millrace's AWS JSON 1.0 API (the Step Functions wire protocol): POST /
- * with `X-Amz-Target: AWSStepFunctions.<Action>`. Uses the global fetch; nothing else.
+ * with `X-Amz-Target: AWSStepFunctions.<Action>`, through a fetch: node:http keep-alive
+ * connections by default (keep-alive-fetch.ts), or the one given.
  */
 
 export interface Credentials {
@@ -12,8 +15,11 @@ export interface ClientOptions {
   /** The server, e.g. `http://127.0.0.1:8080`. */
   readonly endpoint: string
   readonly credentials?: Credentials | undefined
-  /** Replaces the global fetch (tests, proxies). */
-  readonly fetch?: typeof fetch | undefined
+  /**
+   * What sends the requests: the global `fetch`, or any function with its shape (tests,
+   * proxies, runtimes without node:http). Default: node:http with keep-alive connections.
+   */
+  readonly fetch?: Fetch | undefined
 }
 
 /**
@@ -39,11 +45,11 @@ export class ConnectionError extends Error {
 
 export class StepFunctionsClient {
   private readonly url: string
-  private readonly fetch: typeof fetch
+  private readonly fetch: Fetch
 
   constructor(private readonly options: ClientOptions) {
     this.url = options.endpoint.replace(/\/+$/, '') + '/'
-    this.fetch = options.fetch ?? globalThis.fetch
+    this.fetch = options.fetch ?? keepAliveFetch
   }
 
   /**
@@ -55,7 +61,7 @@ export class StepFunctionsClient {
     body: Record<string, unknown>,
     signal?: AbortSignal,
   ): Promise<T> {
-    let response: Response
+    let response: Awaited<ReturnType<Fetch>>
     try {
       response = await this.fetch(this.url, {
         method: 'POST',

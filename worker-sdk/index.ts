@@ -1,5 +1,5 @@
 // @millrace/worker-sdk: activity workers and function endpoints for millrace, with nothing but
-// fetch and node:http. It imports nothing from millrace's engine or API.
+// node:http (or a fetch you pass). It imports nothing from millrace's engine or API.
 export {
   ConnectionError,
   ServiceError,
@@ -12,6 +12,7 @@ export {
   type FunctionContext,
   type FunctionHandler,
 } from './function-handler.js'
+export { keepAliveFetch, type Fetch } from './keep-alive-fetch.js'
 export { failureOf, TaskFailure } from './task-failure.js'
 export {
   createWorker,

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { ConnectionError, ServiceError, StepFunctionsClient, type Credentials } from './client.js'
+import type { Fetch } from './keep-alive-fetch.js'
 import { failureOf } from './task-failure.js'
 
 /** What a handler gets besides the task's input. */
@@ -44,8 +45,11 @@ export interface WorkerOptions<I, O> {
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number }
   /** Called with what went wrong along the way (unreachable server, refused answers …). */
   readonly onError?: (err: Error) => void
-  /** Replaces the global fetch. */
-  readonly fetch?: typeof fetch
+  /**
+   * What sends the requests: the global `fetch` or any function with its shape. Default:
+   * node:http with keep-alive connections (a third of fetch's CPU time per call).
+   */
+  readonly fetch?: Fetch
 }
 
 export type WorkerState = 'RUNNING' | 'STOPPING' | 'DRAINING' | 'STOPPED'
