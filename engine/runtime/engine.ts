@@ -669,6 +669,12 @@ export class Engine {
     return this.claimedTokens.get(tokenHash)
   }
 
+  /** Whether the activity exists, from the names decisions use (no query while they are fresh). */
+  async activityExists(name: string): Promise<boolean> {
+    await this.activityNames.ready()
+    return this.activityNames.exists(this.activityArn(name))
+  }
+
   /** An activity was created or deleted here: the next decision reads the activity names again. */
   activitiesChanged(): void {
     this.activityNames.invalidate()
@@ -801,7 +807,7 @@ export class Engine {
       })
       if (!read) {
         read = true
-        await Promise.race([woken, sleep(this.pollMs)])
+        await wakeOrTimeout(woken, this.pollMs)
         const status = this.endedHere.get(executionId)
         if (status !== undefined) return status
         continue
@@ -814,7 +820,7 @@ export class Engine {
       if (!row) throw new Error(`execution ${executionId} does not exist`)
       if (row.status !== 'RUNNING') return row.status
       if (Date.now() > deadline) return row.status
-      await Promise.race([woken, sleep(this.pollMs)])
+      await wakeOrTimeout(woken, this.pollMs)
     }
   }
 
@@ -1079,6 +1085,13 @@ function emptyEffects(): DecisionEffects {
     finished: false,
     stateTransitions: 0,
   }
+}
+
+/** Wait for `woken` or ms, whichever comes first (one timer, cleared on wake). */
+async function wakeOrTimeout(woken: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
 }
 
 /** Sleep up to ms, waking early (checked every 50 ms) when `until` says so. */

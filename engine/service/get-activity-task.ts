@@ -1,5 +1,4 @@
 import type { PollOptions } from '../runtime/dispatch/activity.js'
-import { findActivity } from '../store/activities.js'
 import { activityPolls } from './activities.js'
 import { parseActivityArn } from './arns.js'
 import type { ServiceContext } from './context.js'
@@ -40,8 +39,10 @@ export async function getActivityTask(
 ): Promise<GetActivityTaskResponse> {
   const parsed = parseActivityArn(ctx.engine, request.activityArn)
   const workerName = optionalString(request.workerName, 'workerName', 80)
-  const activity = parsed.local ? await findActivity(ctx.database.db, parsed.name) : undefined
-  if (!activity) throw activityDoesNotExist(parsed.arn)
+  // The engine's cached activity names (kept fresh by NOTIFY), not a query per poll.
+  if (!parsed.local || !(await ctx.engine.activityExists(parsed.name))) {
+    throw activityDoesNotExist(parsed.arn)
+  }
   const task = await activityPolls(ctx).poll(parsed.name, workerName, options)
   if (!task) return {}
   return { taskToken: task.token, input: JSON.stringify(task.input) }
