@@ -52,9 +52,17 @@ describeEachBackend('activities', (backend: Backend) => {
       expect(described).toEqual({ ...created, name })
       const listed = await service.listActivities(ctx, { maxResults: 1000 })
       expect(listed.activities).toContainEqual({ ...created, name })
+      expect(
+        await service.getActivityTask(ctx, { activityArn: created.activityArn }, { maxWaitMs: 10 }),
+      ).toEqual({})
       await service.deleteActivity(ctx, { activityArn: created.activityArn })
       await expectCode(
         service.describeActivity(ctx, { activityArn: created.activityArn }),
+        'ActivityDoesNotExist',
+      )
+      // Polls check the engine's cached names: a deletion is seen at once.
+      await expectCode(
+        service.getActivityTask(ctx, { activityArn: created.activityArn }, { maxWaitMs: 10 }),
         'ActivityDoesNotExist',
       )
       // Deleting again is fine, as on AWS.
