@@ -93,9 +93,13 @@ DECLARE
   channels text[] := '{}';
   moved uuid[];
   ended uuid[];
+  n integer;
+  i integer;
   cleanup_all boolean;
 BEGIN
-  FOR d IN SELECT value FROM jsonb_array_elements(decisions) LOOP
+  -- Loops index the arrays: a FOR over a query would start an executor for each.
+  FOR n IN 0 .. jsonb_array_length(decisions) - 1 LOOP
+    d := decisions->n;
     eid := (d->>'id')::uuid;
     fin := d->'finish';
     UPDATE executions SET next_event_id = (d->>'next_event_id')::int, version = version + 1,
@@ -113,7 +117,8 @@ BEGIN
     moved := '{}';
     -- Absent parts are skipped without running a statement: each costs an executor start.
     IF d ? 'moved' THEN
-      FOR r IN SELECT value FROM jsonb_array_elements(d->'moved') LOOP
+      FOR i IN 0 .. jsonb_array_length(d->'moved') - 1 LOOP
+        r := d->'moved'->i;
         UPDATE tasks SET status = r->>'to',
           finished_at = CASE WHEN r->>'to' = 'STARTED' THEN finished_at ELSE clock_timestamp() END,
           started_at = CASE WHEN r->>'to' = 'STARTED' THEN clock_timestamp() ELSE started_at END,
@@ -131,7 +136,8 @@ BEGIN
     END IF;
 
     IF d ? 'frame_updates' THEN
-      FOR r IN SELECT value FROM jsonb_array_elements(d->'frame_updates') LOOP
+      FOR i IN 0 .. jsonb_array_length(d->'frame_updates') - 1 LOOP
+        r := d->'frame_updates'->i;
         UPDATE frames SET status = r->>'status', snapshot = r->'snapshot', version = version + 1,
           output = CASE WHEN r ? 'result' THEN r->'result'->'output' ELSE output END,
           error = CASE WHEN r ? 'result' THEN r->'result'->>'error' ELSE error END,
@@ -145,7 +151,8 @@ BEGIN
     END IF;
 
     IF d ? 'group_updates' THEN
-      FOR r IN SELECT value FROM jsonb_array_elements(d->'group_updates') LOOP
+      FOR i IN 0 .. jsonb_array_length(d->'group_updates') - 1 LOOP
+        r := d->'group_updates'->i;
         UPDATE child_groups SET next_index = (r->>'next_index')::int,
           running = (r->>'running')::int, succeeded = (r->>'succeeded')::int,
           failed = (r->>'failed')::int, done = (r->>'done')::boolean
@@ -198,10 +205,12 @@ DECLARE
   s jsonb;
   e jsonb;
   eid uuid;
+  n integer;
   inserted uuid[] := '{}';
   channels text[] := '{}';
 BEGIN
-  FOR s IN SELECT value FROM jsonb_array_elements(starts) LOOP
+  FOR n IN 0 .. jsonb_array_length(starts) - 1 LOOP
+    s := starts->n;
     e := s->'execution';
     eid := (e->>'id')::uuid;
     INSERT INTO executions (id, state_machine_id, revision_id, name, status, input, output, error,
