@@ -56,16 +56,18 @@ BEGIN
       events jsonb);
   END IF;
   IF d ? 'tasks' THEN
+    -- status STARTED: an activity task handed to a waiting poll as it is written
     INSERT INTO tasks (id, execution_id, frame_id, state_name, attempt, kind, resource,
-      activity_name, input, token_hash, status, timeout_seconds, heartbeat_seconds, lease_owner,
-      lease_until, dispatch_count)
+      activity_name, input, token_hash, status, worker_name, started_at, timeout_seconds,
+      heartbeat_seconds, lease_owner, lease_until, dispatch_count)
     SELECT r.id, eid, r.frame_id, r.state_name, r.attempt, r.kind, r.resource, r.activity_name,
-      r.input->0, r.token_hash, 'SCHEDULED', r.timeout_seconds, r.heartbeat_seconds,
-      r.lease_owner, r.lease_until, r.dispatch_count
+      r.input->0, r.token_hash, COALESCE(r.status, 'SCHEDULED'), r.worker_name,
+      CASE WHEN r.status = 'STARTED' THEN clock_timestamp() END, r.timeout_seconds,
+      r.heartbeat_seconds, r.lease_owner, r.lease_until, r.dispatch_count
     FROM jsonb_to_recordset(d->'tasks') AS r(id uuid, frame_id uuid, state_name text,
       attempt int, kind text, resource text, activity_name text, input jsonb, token_hash text,
-      timeout_seconds int, heartbeat_seconds int, lease_owner text, lease_until timestamptz,
-      dispatch_count int);
+      status text, worker_name text, timeout_seconds int, heartbeat_seconds int,
+      lease_owner text, lease_until timestamptz, dispatch_count int);
   END IF;
   IF d ? 'timers' THEN
     INSERT INTO timers (id, execution_id, frame_id, task_id, reason, fire_at)

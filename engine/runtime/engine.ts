@@ -7,6 +7,7 @@ import * as decisions from '../store/decisions.js'
 import * as executions from '../store/executions.js'
 import * as work from '../store/work.js'
 import {
+  activityChannel,
   decide,
   planStart,
   TIMERS_CHANNEL,
@@ -58,6 +59,27 @@ interface LaneItem {
 interface Lane {
   running: boolean
   pending: LaneItem[]
+}
+
+/** A waiting GetActivityTask poll set aside for a task about to be written (ActivityPolls). */
+export interface ReservedPoll {
+  readonly workerName: string | undefined
+  /** The task's write committed: the poll answers with it. */
+  deliver(task: ClaimedActivityTask): void
+  /** The write did not happen: the poll waits on. */
+  release(): void
+}
+
+/** The GetActivityTask polls waiting in this process, which new activity tasks go to at once. */
+export interface ActivityHandOff {
+  reserve(activityName: string): ReservedPoll | undefined
+}
+
+/** A new activity task handed to a reserved poll as its decision is written. */
+interface HandOff {
+  readonly task: decisions.NewTask
+  readonly token: string
+  readonly poll: ReservedPoll
 }
 
 /** Carries out one push task (a function endpoint call). Issue-4's HTTP dispatcher is one. */
@@ -140,6 +162,7 @@ export class Engine {
   private readonly activityNames: ActivityNames
   /** Claimed activity tasks whose ActivityStarted is still to be recorded (see claimActivityTasks). */
   private readonly pendingStarts = new Map<string, () => void>()
+  private activityHandOff: ActivityHandOff | undefined
   private unlistenActivities: (() => Promise<void>) | undefined
 
   constructor(private readonly options: EngineOptions) {
@@ -271,13 +294,21 @@ export class Engine {
       startedAt,
     }
     let inserted: boolean
+    let handed: HandedOff | undefined
     if (!plan.needsCleanup) {
       // The common case: one statement, shared with the starts that arrive meanwhile.
-      inserted = await this.starts.add({
-        execution: row,
-        writeSet: plan.writeSet,
-        notify: plan.notify,
-      })
+      handed = this.handOff(plan.writeSet.tasks, plan.notify)
+      try {
+        inserted = await this.starts.add({
+          execution: row,
+          writeSet: handed ? { ...plan.writeSet, tasks: handed.tasks } : plan.writeSet,
+          notify: handed?.notify ?? plan.notify,
+        })
+      } catch (err) {
+        this.settleHandOffs(handed, false)
+        throw err
+      }
+      if (!inserted) this.settleHandOffs(handed, false)
     } else {
       inserted = await this.db.db.transaction().execute(async (trx) => {
         // The row alone first (RUNNING, version 0), then the decision as any other.
@@ -313,6 +344,7 @@ export class Engine {
     }
     remember(this.idsByArn, execution.id, id)
     this.afterCommit(id, plan.effects)
+    this.settleHandOffs(handed, true)
     return { id, startedAt, status: plan.writeSet.finish?.status ?? 'RUNNING' }
   }
 
@@ -453,20 +485,34 @@ export class Engine {
       known.live,
     )
     const version = known.version
+    let handed: HandedOff | undefined
     try {
       if (plan.lateCleanup) {
         await this.db.db.transaction().execute((trx) => plan.write(trx, version, transitions))
       } else {
         // Shares a statement with the decisions about other executions ready meanwhile.
-        if (!(await this.decisionWrites.add(plan.decision(version, transitions)))) return undefined
+        const write = plan.decision(version, transitions)
+        handed = this.handOff(write.writeSet.tasks, write.checks.notify)
+        const shared = handed
+          ? {
+              writeSet: { ...write.writeSet, tasks: handed.tasks },
+              checks: { ...write.checks, notify: handed.notify },
+            }
+          : write
+        if (!(await this.decisionWrites.add(shared))) {
+          this.settleHandOffs(handed, false)
+          return undefined
+        }
         plan.written()
       }
     } catch (err) {
+      this.settleHandOffs(handed, false)
       if (err instanceof decisions.FencingError) return undefined
       throw err
     }
     this.logDecision(executionId, 'events', events.length)
     this.settle(executionId, plan, version + 1, revisionId)
+    this.settleHandOffs(handed, true)
     return taken.map((t) => (t ? plan.effects : null))
   }
 
@@ -707,41 +753,123 @@ export class Engine {
     )
     this.metrics.claimRound('activities', performance.now() - claimStarted)
     for (const c of claimed) {
-      const workerName = workerNames[c.index]
-      remember(this.claimedTokens, hashToken(tokens[c.index] as string), {
-        id: c.id,
-        executionId: c.executionId,
-        frameId: c.frameId,
-        kind: 'activity',
-        activityName,
-        status: 'STARTED',
-        workerName: workerName ?? null,
-        heartbeatSeconds: c.heartbeatSeconds,
-        hasTimers: c.hasTimers,
-      })
-      const event: InterpreterEvent = {
-        kind: 'TaskStarted',
-        taskId: c.id,
-        ...(workerName !== undefined ? { workerName } : {}),
-      }
-      const record = () => {
-        clearTimeout(timer)
-        if (!this.pendingStarts.delete(c.id)) return
-        const events = [{ frameId: c.frameId, event }]
-        this.apply(c.executionId, () => Promise.resolve(events), undefined, {
-          kind: 'events',
-          events,
-        }).catch((err: unknown) => {
-          // The answer or the timeout records it instead.
-          this.log.warn({ err, executionId: c.executionId }, 'ActivityStarted not recorded')
-        })
-      }
-      // A short wait lets a quick answer record ActivityStarted and the result in one decision
-      // (one commit fewer per task); a slow one finds ActivityStarted recorded meanwhile.
-      const timer = setTimeout(record, ACTIVITY_STARTED_DELAY_MS)
-      this.pendingStarts.set(c.id, record)
+      this.handedOut(
+        {
+          id: c.id,
+          executionId: c.executionId,
+          frameId: c.frameId,
+          kind: 'activity',
+          activityName,
+          status: 'STARTED',
+          heartbeatSeconds: c.heartbeatSeconds,
+          hasTimers: c.hasTimers,
+        },
+        tokens[c.index] as string,
+        workerNames[c.index],
+      )
     }
     return claimed.map((c) => ({ taskId: c.id, token: tokens[c.index] as string, input: c.input }))
+  }
+
+  /**
+   * An activity task went to a poller (claimed, or handed over as it was written): SendTask*
+   * need not read it, and its ActivityStarted is recorded 100 ms later by a decision of its
+   * own, or with the answer when that comes first.
+   */
+  private handedOut(
+    task: Omit<activities.TokenTask, 'workerName'>,
+    token: string,
+    workerName: string | undefined,
+  ): void {
+    remember(this.claimedTokens, hashToken(token), { ...task, workerName: workerName ?? null })
+    const event: InterpreterEvent = {
+      kind: 'TaskStarted',
+      taskId: task.id,
+      ...(workerName !== undefined ? { workerName } : {}),
+    }
+    const record = () => {
+      clearTimeout(timer)
+      if (!this.pendingStarts.delete(task.id)) return
+      const events = [{ frameId: task.frameId, event }]
+      this.apply(task.executionId, () => Promise.resolve(events), undefined, {
+        kind: 'events',
+        events,
+      }).catch((err: unknown) => {
+        // The answer or the timeout records it instead.
+        this.log.warn({ err, executionId: task.executionId }, 'ActivityStarted not recorded')
+      })
+    }
+    // A short wait lets a quick answer record ActivityStarted and the result in one decision
+    // (one commit fewer per task); a slow one finds ActivityStarted recorded meanwhile.
+    const timer = setTimeout(record, ACTIVITY_STARTED_DELAY_MS)
+    this.pendingStarts.set(task.id, record)
+  }
+
+  /** Where new activity tasks go at once when a poll of this process waits (ActivityPolls). */
+  setActivityHandOff(handOff: ActivityHandOff | undefined): void {
+    this.activityHandOff = handOff
+  }
+
+  /**
+   * Hand a decision's new activity tasks to polls waiting in this process: each is written
+   * STARTED with the poll's token, so it needs no claim, and its activity no NOTIFY when all
+   * its new tasks went this way. Undefined when none was handed over.
+   */
+  private handOff(
+    tasks: readonly decisions.NewTask[],
+    notify: readonly string[],
+  ): HandedOff | undefined {
+    const polls = this.activityHandOff
+    if (!polls || !tasks.some((t) => t.kind === 'activity')) return undefined
+    const handOffs: HandOff[] = []
+    const out = tasks.map((t) => {
+      const poll = t.activityName !== null ? polls.reserve(t.activityName) : undefined
+      if (!poll) return t
+      const token = randomBytes(32).toString('base64url')
+      const task = {
+        ...t,
+        handedTo: { tokenHash: hashToken(token), workerName: poll.workerName ?? null },
+      }
+      handOffs.push({ task, token, poll })
+      return task
+    })
+    if (handOffs.length === 0) return undefined
+    const queued = new Set(
+      out.flatMap((t) =>
+        t.kind === 'activity' && !t.handedTo ? [activityChannel(t.activityName as string)] : [],
+      ),
+    )
+    const handed = new Set(handOffs.map((h) => activityChannel(h.task.activityName as string)))
+    return {
+      tasks: out,
+      notify: notify.filter((c) => !handed.has(c) || queued.has(c)),
+      handOffs,
+    }
+  }
+
+  /** After the write of handed-over tasks: answer their polls, or let them wait on. */
+  private settleHandOffs(handed: HandedOff | undefined, written: boolean): void {
+    for (const { task, token, poll } of handed?.handOffs ?? []) {
+      if (!written) {
+        poll.release()
+        continue
+      }
+      this.handedOut(
+        {
+          id: task.id,
+          executionId: task.executionId,
+          frameId: task.frameId,
+          kind: 'activity',
+          activityName: task.activityName,
+          status: 'STARTED',
+          heartbeatSeconds: task.heartbeatSeconds,
+          hasTimers: task.timeoutSeconds !== null || task.heartbeatSeconds !== null,
+        },
+        token,
+        poll.workerName,
+      )
+      poll.deliver({ taskId: task.id, token, input: task.input })
+    }
   }
 
   /** A callback task's call answered 2xx: the task is handed over and waits for its token. */
@@ -891,11 +1019,9 @@ export class Engine {
   }
 
   private async dispatch(task: decisions.PushTask): Promise<void> {
-    const log = this.log.child({
-      executionId: task.executionId,
-      stateName: task.stateName,
-      taskId: task.id,
-    })
+    // Made only when something is logged: a child logger serializes its bindings at once.
+    const log = () =>
+      this.log.child({ executionId: task.executionId, stateName: task.stateName, taskId: task.id })
     let outcome: TaskOutcome
     const dispatchStarted = performance.now()
     try {
@@ -911,7 +1037,7 @@ export class Engine {
             cause: `No dispatcher is configured for ${task.resource}`,
           }
     } catch (err) {
-      log.warn({ err }, 'push task handler threw')
+      log().warn({ err }, 'push task handler threw')
       outcome = { kind: 'failed', error: 'States.TaskFailed', cause: (err as Error).message }
     }
     this.metrics.taskDispatched(task.kind, outcome.kind, performance.now() - dispatchStarted)
@@ -919,9 +1045,9 @@ export class Engine {
       // .waitForTaskToken: the call handed the task over; its token answers it later.
       try {
         if (!(await this.submitTask(task, outcome.output)))
-          log.debug('callback task already answered or closed')
+          log().debug('callback task already answered or closed')
       } catch (err) {
-        log.error({ err }, 'callback task hand-over could not be recorded')
+        log().error({ err }, 'callback task hand-over could not be recorded')
       }
       return
     }
@@ -940,10 +1066,10 @@ export class Engine {
         },
       )
       if (result === 'not-open')
-        log.debug('push task result dropped: the attempt is no longer open')
+        log().debug('push task result dropped: the attempt is no longer open')
     } catch (err) {
       // The lease runs out and another engine dispatches the task again.
-      log.error({ err }, 'push task result could not be recorded')
+      log().error({ err }, 'push task result could not be recorded')
     }
   }
 
@@ -1061,6 +1187,13 @@ export class Engine {
       await sleep(this.pollMs, () => this.stopping)
     }
   }
+}
+
+/** New activity tasks with some handed to polls (Engine.handOff). */
+interface HandedOff {
+  readonly tasks: decisions.NewTask[]
+  readonly notify: string[]
+  readonly handOffs: readonly HandOff[]
 }
 
 /** Put into a map used as a bounded cache (oldest entries out past 10,000). */

@@ -67,6 +67,11 @@ export interface NewTask {
   readonly heartbeatSeconds: number | null
   readonly leaseOwner: string | null
   readonly leaseUntil: Date | null
+  /**
+   * An activity task handed to a waiting GetActivityTask poll of this process as it is written:
+   * inserted STARTED with the poll's token hash and worker name, so no claim is needed.
+   */
+  readonly handedTo?: { readonly tokenHash: string; readonly workerName: string | null }
 }
 
 export interface NewTimer {
@@ -571,7 +576,9 @@ function newRows(w: WriteSet) {
     resource: t.resource,
     activity_name: t.activityName,
     input: [t.input],
-    token_hash: t.tokenHash,
+    ...(t.handedTo
+      ? { status: 'STARTED', token_hash: t.handedTo.tokenHash, worker_name: t.handedTo.workerName }
+      : { token_hash: t.tokenHash }),
     timeout_seconds: t.timeoutSeconds,
     heartbeat_seconds: t.heartbeatSeconds,
     lease_owner: t.leaseOwner,

@@ -1,6 +1,6 @@
 import type { Database, Unlisten } from '../../store/index.js'
 import { activityChannel } from '../decide.js'
-import type { ClaimedActivityTask, Engine } from '../engine.js'
+import type { ActivityHandOff, ClaimedActivityTask, Engine, ReservedPoll } from '../engine.js'
 
 /** How long an activity's LISTEN is kept after its last poller left. */
 const LINGER_MS = 30_000
@@ -36,7 +36,7 @@ interface Waiter {
  * A task handed to a poller whose client vanished in the meantime is not lost: its heartbeat or
  * timeout fires and Retry/Catch decide, as on AWS.
  */
-export class ActivityPolls {
+export class ActivityPolls implements ActivityHandOff {
   private readonly queues = new Map<string, ActivityQueue>()
   private closed = false
 
@@ -44,7 +44,18 @@ export class ActivityPolls {
     private readonly engine: Engine,
     private readonly database: Database,
     private readonly pollMs = 1000,
-  ) {}
+  ) {
+    engine.setActivityHandOff(this)
+  }
+
+  /**
+   * A waiting poll of the activity, set aside for a task a decision is about to write (the
+   * engine hands the task over as it is written: no claim, no NOTIFY); undefined when every
+   * poll of the activity is taken.
+   */
+  reserve(activityName: string): ReservedPoll | undefined {
+    return this.closed ? undefined : this.queues.get(activityName)?.reserve()
+  }
 
   /**
    * Wait for a task of `activityName`, up to 60 s. Answers the claimed task, or undefined at the
@@ -74,6 +85,7 @@ export class ActivityPolls {
   /** Answer every waiting poll with no task and stop listening. */
   async close(): Promise<void> {
     this.closed = true
+    this.engine.setActivityHandOff(undefined)
     await Promise.all([...this.queues.values()].map((q) => q.close()))
     this.queues.clear()
   }
@@ -83,6 +95,13 @@ class ActivityQueue {
   private readonly waiters: Waiter[] = []
   private claiming = false
   private wanted = false
+  /**
+   * False once a claim found fewer tasks than polls and no NOTIFY came meanwhile: the queue is
+   * empty, and a poll arriving needs no claim. Tasks handed over at their write are never
+   * queued; any other task sends a NOTIFY (and the poll interval claims anyway).
+   */
+  private mayBeQueued = true
+  private notices = 0
   private unlisten: Promise<Unlisten | undefined> | undefined
   private ticker: NodeJS.Timeout | undefined
   private linger: NodeJS.Timeout | undefined
@@ -132,8 +151,28 @@ class ActivityQueue {
       clearTimeout(this.linger)
       this.linger = undefined
       this.ensureListening()
-      this.kick()
+      // A claim only when tasks may be queued: an idle poll must stay free for a hand-over.
+      if (this.mayBeQueued) this.kick()
     })
+  }
+
+  reserve(): ReservedPoll | undefined {
+    const waiter = this.waiters.find((w) => !w.done && !w.claiming)
+    if (!waiter) return undefined
+    // Like a claim: the poll's time running out waits for the task's write.
+    waiter.claiming = true
+    return {
+      workerName: waiter.workerName,
+      deliver: (task) => {
+        waiter.claiming = false
+        waiter.resolve(task)
+      },
+      release: () => {
+        waiter.claiming = false
+        if (waiter.expired) waiter.resolve(undefined)
+        else this.kick()
+      },
+    }
   }
 
   async close(): Promise<void> {
@@ -146,9 +185,9 @@ class ActivityQueue {
   private ensureListening(): void {
     if (this.unlisten || this.closed) return
     this.unlisten = this.database
-      .listen(activityChannel(this.name), () => this.kick(), { onListening: () => this.kick() })
+      .listen(activityChannel(this.name), () => this.queued(), { onListening: () => this.queued() })
       .catch(() => undefined) // the poll ticker below still finds the tasks
-    this.ticker = setInterval(() => this.kick(), this.pollMs)
+    this.ticker = setInterval(() => this.queued(), this.pollMs)
     this.ticker.unref()
   }
 
@@ -177,6 +216,13 @@ class ActivityQueue {
     this.linger.unref()
   }
 
+  /** Tasks may have been queued (a NOTIFY, or the poll interval passed): claim. */
+  private queued(): void {
+    this.notices++
+    this.mayBeQueued = true
+    this.kick()
+  }
+
   /** Run a claim now, or right after the one in progress. */
   private kick(): void {
     this.wanted = true
@@ -186,10 +232,13 @@ class ActivityQueue {
   private async claimLoop(): Promise<void> {
     this.claiming = true
     try {
-      while (this.wanted && this.waiters.length > 0) {
+      while (this.wanted) {
         this.wanted = false
-        const batch = [...this.waiters]
+        // Polls set aside for a hand-over (reserve) are not in a claim.
+        const batch = this.waiters.filter((w) => !w.claiming)
+        if (batch.length === 0) break
         for (const w of batch) w.claiming = true
+        const notices = this.notices
         let claimed: ClaimedActivityTask[] = []
         let failed = false
         try {
@@ -212,7 +261,8 @@ class ActivityQueue {
         })
         if (failed) break
         // Every poller was served: there may be more tasks for pollers still arriving.
-        if (claimed.length === batch.length && claimed.length > 0) this.wanted = true
+        if (claimed.length === batch.length) this.wanted = true
+        else if (notices === this.notices) this.mayBeQueued = false
       }
     } finally {
       this.claiming = false

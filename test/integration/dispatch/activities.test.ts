@@ -140,6 +140,64 @@ describeEachBackend('activities', (backend: Backend) => {
       expect(started?.['activityStartedEventDetails']).toEqual({ workerName: 'w-1' })
     })
 
+    it('hands a new task to a waiting poll as its start is written, with no claim', async () => {
+      const activityArn = await newActivity()
+      const poll = service.getActivityTask(ctx, { activityArn, workerName: 'w-handed' })
+      await new Promise((r) => setTimeout(r, 50)) // the poll's first claim found nothing
+      const executionArn = await h.start(oneTask(activityArn, { HeartbeatSeconds: 30 }), { n: 7 })
+      // Written STARTED for the poll in the start's own statement: the poll holds it already.
+      const task = await h.test.database.db
+        .selectFrom('tasks as t')
+        .innerJoin('executions as e', 'e.id', 't.execution_id')
+        .select(['t.status', 't.worker_name', 't.token_hash'])
+        .where('e.name', '=', executionArn.split(':').pop() as string)
+        .executeTakeFirstOrThrow()
+      expect(task).toMatchObject({ status: 'STARTED', worker_name: 'w-handed' })
+      const got = await Promise.race([poll, new Promise((r) => setTimeout(() => r('late'), 20))])
+      expect(got).toMatchObject({ input: '{"n":7}' })
+      // ActivityStarted is recorded on its own when no answer comes within 100 ms.
+      await new Promise((r) => setTimeout(r, 300))
+      const { events } = await service.getExecutionHistory(ctx, { executionArn })
+      expect(events.map((e) => e.type)).toContain('ActivityStarted')
+      const token = (got as { taskToken: string }).taskToken
+      await service.sendTaskHeartbeat(ctx, { taskToken: token })
+      await service.sendTaskSuccess(ctx, { taskToken: token, output: '{"ok":true}' })
+      const r = await h.result(executionArn)
+      expect(r.status).toBe('SUCCEEDED')
+      expect(r.types.filter((t) => t === 'ActivityStarted')).toHaveLength(1)
+      expect(
+        r.history.find((e) => e.type === 'ActivityStarted')?.['activityStartedEventDetails'],
+      ).toEqual({
+        workerName: 'w-handed',
+      })
+    })
+
+    it('a poll set aside for a start that was not written waits for the next task', async () => {
+      const activityArn = await newActivity()
+      const { stateMachineArn } = await service.createStateMachine(ctx, {
+        name: `dup-${randomBytes(3).toString('hex')}`,
+        definition: JSON.stringify(oneTask(activityArn)),
+      })
+      const first = service.getActivityTask(ctx, { activityArn, workerName: 'a' })
+      await new Promise((r) => setTimeout(r, 50))
+      await service.startExecution(ctx, { stateMachineArn, name: 'once', input: '{"i":1}' })
+      expect(JSON.parse((await first).input ?? '')).toEqual({ i: 1 })
+      const second = service.getActivityTask(ctx, { activityArn, workerName: 'b' })
+      await new Promise((r) => setTimeout(r, 50))
+      // Same name, other input: refused, nothing written; the poll must not get a phantom task.
+      await expectCode(
+        service.startExecution(ctx, { stateMachineArn, name: 'once', input: '{"i":2}' }),
+        'ExecutionAlreadyExists',
+      )
+      const early = await Promise.race([
+        second,
+        new Promise((r) => setTimeout(() => r('waiting'), 100)),
+      ])
+      expect(early).toBe('waiting')
+      await service.startExecution(ctx, { stateMachineArn, name: 'twice', input: '{"i":3}' })
+      expect(JSON.parse((await second).input ?? '')).toEqual({ i: 3 })
+    })
+
     it('hands each task to exactly one of many pollers', async () => {
       const activityArn = await newActivity()
       const count = 12
