@@ -300,8 +300,12 @@ export async function writeDecisions(
   const sorted = [...decisions].sort((a, b) =>
     a.writeSet.executionId < b.writeSet.executionId ? -1 : 1,
   )
+  const doc = {
+    decisions: sorted.map(decisionDocument),
+    ...newRows(sorted.map((d) => d.writeSet)),
+  }
   const { rows } = await sql<{ refused: string[] }>`
-    SELECT millrace_write_decisions(${JSON.stringify(sorted.map(decisionDocument))}::jsonb) AS refused`
+    SELECT millrace_write_decisions(${JSON.stringify(doc)}::jsonb) AS refused`
     .execute(db)
     .catch((err: unknown) => {
       throw isFenced(err) ? new FencingError((err as Error).message) : err
@@ -313,7 +317,7 @@ export async function writeDecisions(
   return new Set(rows[0]?.refused)
 }
 
-/** A decision as millrace_write_decisions reads it (the migration describes the fields). */
+/** A decision as millrace_write_decisions reads it, but its new rows (see the migration). */
 function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
   const f = w.finish
   const closed = checks.transitions
@@ -321,8 +325,8 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
     .map((t) => t.taskId)
   const moved = checks.transitions.map((t) => ({
     id: t.taskId,
-    from: t.from,
-    to: t.to,
+    from_status: t.from,
+    to_status: t.to,
     lease_owner: t.leaseOwner ?? null,
     dispatch_count: t.dispatchCount ?? null,
     token_hash: t.tokenHash ?? null,
@@ -354,7 +358,7 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
       ? {
           finish: {
             status: f.status,
-            ...(f.output === undefined ? {} : { output: f.output }),
+            ...(f.output === undefined ? {} : { output: [f.output] }),
             error: f.error ?? null,
             cause: f.cause ?? null,
             stopped_at: f.stoppedAt.toISOString(),
@@ -367,7 +371,6 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
     ...part('group_updates', groupUpdates),
     ...(checks.cleanup.all ? { cleanup_all: true } : {}),
     ...part('cleanup_frames', checks.cleanup.frames),
-    ...newRows(w),
     ...part('notify', checks.notify),
   }
 }
@@ -482,27 +485,27 @@ export async function insertStartedExecutions(
       a.execution.stateMachineId - b.execution.stateMachineId ||
       (a.execution.name < b.execution.name ? -1 : a.execution.name > b.execution.name ? 1 : 0),
   )
-  const documents = sorted.map(({ execution: e, writeSet: w, notify }) => {
+  const executions = sorted.map(({ execution: e, writeSet: w, notify }) => {
     const f = w.finish
     return {
-      execution: {
-        id: e.id,
-        state_machine_id: e.stateMachineId,
-        revision_id: e.revisionId,
-        name: e.name,
-        status: f?.status ?? 'RUNNING',
-        input: [e.input],
-        ...(f?.output === undefined ? {} : { output: f.output }),
-        error: f?.error ?? null,
-        cause: f?.cause ?? null,
-        started_at: e.startedAt.toISOString(),
-        stopped_at: f ? f.stoppedAt.toISOString() : null,
-      },
-      decision: { next_event_id: w.nextEventId, ...newRows(w), ...part('notify', notify) },
+      id: e.id,
+      state_machine_id: e.stateMachineId,
+      revision_id: e.revisionId,
+      name: e.name,
+      status: f?.status ?? 'RUNNING',
+      input: [e.input],
+      output: f?.output === undefined ? null : [f.output],
+      error: f?.error ?? null,
+      cause: f?.cause ?? null,
+      next_event_id: w.nextEventId,
+      started_at: e.startedAt.toISOString(),
+      stopped_at: f ? f.stoppedAt.toISOString() : null,
+      notify: notify.length > 0 ? notify : null,
     }
   })
+  const doc = { executions, ...newRows(sorted.map((s) => s.writeSet)) }
   const { rows } = await sql<{ inserted: string[] }>`
-    SELECT millrace_insert_executions(${JSON.stringify(documents)}::jsonb) AS inserted`.execute(db)
+    SELECT millrace_insert_executions(${JSON.stringify(doc)}::jsonb) AS inserted`.execute(db)
   return new Set(rows[0]?.inserted)
 }
 
@@ -512,13 +515,42 @@ function part(name: string, items: readonly unknown[]): object {
 }
 
 /**
- * The rows a decision adds, one array per table (tables without rows left out). A value that
- * may be JSON null and must stay so (a task's input, a frame's output) is wrapped in an array.
+ * The rows decisions add, one array per table (tables without rows left out), each row naming
+ * its execution. A value that may be JSON null and must stay so (a task's input, a frame's
+ * output) is wrapped in an array.
  */
-function newRows(w: WriteSet) {
+function newRows(sets: readonly WriteSet[]) {
+  const rows = sets.map(newRowsOf)
+  return {
+    ...part(
+      'frames',
+      rows.flatMap((r) => r.frames),
+    ),
+    ...part(
+      'groups',
+      rows.flatMap((r) => r.groups),
+    ),
+    ...part(
+      'history',
+      rows.flatMap((r) => r.history),
+    ),
+    ...part(
+      'tasks',
+      rows.flatMap((r) => r.tasks),
+    ),
+    ...part(
+      'timers',
+      rows.flatMap((r) => r.timers),
+    ),
+  }
+}
+
+function newRowsOf(w: WriteSet) {
+  const execution_id = w.executionId
   const frames = w.frames
     .filter((r) => r.isNew)
     .map((r) => ({
+      execution_id,
       id: r.id,
       group_id: r.groupId,
       child_index: r.childIndex,
@@ -532,6 +564,7 @@ function newRows(w: WriteSet) {
   const groups = w.groups
     .filter((g) => g.isNew)
     .map((g) => ({
+      execution_id,
       id: g.id,
       parent_frame_id: g.parentFrameId,
       children_id: g.childrenId,
@@ -553,6 +586,7 @@ function newRows(w: WriteSet) {
     first && last
       ? [
           {
+            execution_id,
             first_event_id: first.id,
             last_event_id: last.id,
             events: w.history.map((h) => {
@@ -568,6 +602,7 @@ function newRows(w: WriteSet) {
         ]
       : []
   const tasks = w.tasks.map((t) => ({
+    execution_id,
     id: t.id,
     frame_id: t.frameId,
     state_name: t.stateName,
@@ -586,19 +621,14 @@ function newRows(w: WriteSet) {
     dispatch_count: t.kind === 'activity' ? 0 : 1,
   }))
   const timers = w.timers.map((t) => ({
+    execution_id,
     id: t.id,
     frame_id: t.frameId,
     task_id: t.taskId,
     reason: t.reason,
     fire_at: t.fireAt.toISOString(),
   }))
-  return {
-    ...part('frames', frames),
-    ...part('groups', groups),
-    ...part('history', history),
-    ...part('tasks', tasks),
-    ...part('timers', timers),
-  }
+  return { frames, groups, history, tasks, timers }
 }
 
 function detailsObject(e: HistoryRow): JsonValue {
