@@ -149,7 +149,7 @@ export interface StartPlan {
 /**
  * Run a new execution's first decision: create its top-level frame and run it to its first
  * suspension or its end. Nothing is read: every row it touches is new, so the caller can write
- * the result in one statement (store.insertStartedExecution).
+ * the result in one statement (store.insertStartedExecutions).
  */
 export async function planStart(ctx: DecisionContext, input: JsonValue): Promise<StartPlan> {
   const d = new Decision(ctx, 1, true)

@@ -190,8 +190,9 @@ class ServerConnection implements DatabaseConnection {
     try {
       // Without parameters postgres.js uses the simple protocol: several statements may be sent
       // at once (migrations rely on this). With parameters the statement is prepared once per
-      // connection and then only bound: a decision's long CTE statement is parsed and planned
-      // once, not at every commit (measured: about a third of the engine's CPU per execution).
+      // connection and then only bound, so its text is parsed once (the engine's CPU), though
+      // PostgreSQL may plan it again at each execution; the decision write functions
+      // (migrations/0002) keep plans of their own.
       const parameters = compiledQuery.parameters as postgres.ParameterOrJSON<never>[]
       result = await this.client.sql.unsafe(
         compiledQuery.sql,
