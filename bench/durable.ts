@@ -199,11 +199,11 @@ function perExecution(cpu: CpuSample, executions: number): CpuSample {
 }
 
 /** Median CPU ms per execution over runs: where a workload's time goes. */
-function cpuLine(runs: readonly { cpu: CpuSample }[], childName: string): string {
+function cpuLine(runs: readonly { cpu: CpuSample }[], childName?: string): string {
   const m = (pick: (c: CpuSample) => number) => fmt(median(runs.map((r) => pick(r.cpu))), 2)
   return (
-    `CPU per execution: engine ${m((c) => c.engine)} ms, PostgreSQL ${m((c) => c.postgres)} ms, ` +
-    `${childName} ${m((c) => c.children)} ms`
+    `CPU per execution: engine ${m((c) => c.engine)} ms, PostgreSQL ${m((c) => c.postgres)} ms` +
+    (childName === undefined ? '' : `, ${childName} ${m((c) => c.children)} ms`)
   )
 }
 
@@ -257,7 +257,7 @@ if (w1Runs.length > 0) {
     `  W1 pass-chain  ${range(w1Rates)} exec/s; ${fmt(median(w1Rates) * 10)} transitions/s; ` +
       `p50 ${fmt(median(w1Runs.map((r) => r.p50)), 1)} ms, p99 ${fmt(median(w1Runs.map((r) => r.p99)), 1)} ms`,
   )
-  console.log(`                 ${cpuLine(w1Runs, 'other')}`)
+  console.log(`                 ${cpuLine(w1Runs)}`)
 }
 if (w2Runs.length > 0) {
   console.log(

@@ -4,8 +4,8 @@
 -- Why: PostgreSQL planned that statement anew on every call (about a third of its time for a
 -- Task result), and the decisions of different executions could not share a statement. The
 -- statements inside these functions are planned once per connection, and one call writes the
--- decisions of many executions with one commit. Every statement handles all the rows of its
--- kind at once (a Map finishing forty iterations costs about as much as one).
+-- decisions of many executions with one commit: the new rows of a call go in with one INSERT
+-- per table, and each decision's guarded updates run one statement per row, found by its key.
 --
 -- A call's document (built by engine/store/decisions.ts) is a jsonb object:
 --   decisions (millrace_write_decisions) or executions (millrace_insert_executions): one
@@ -82,8 +82,9 @@ $$;
 --   id, version         the execution and the version the decision read
 --   next_event_id       what the execution row's counter becomes
 --   finish              {status, output, error, cause, stopped_at} when the execution ends
---   moved               task attempts the decision consumes: {id, from, to, lease_owner,
---                       dispatch_count, token_hash}; each must still be as the decision saw it
+--   moved               task attempts the decision consumes: {id, from_status, to_status,
+--                       lease_owner, dispatch_count, token_hash}; each must still be as the
+--                       decision saw it
 --   closed              tasks whose timeout and heartbeat timers go
 --   frame_updates       {id, version, status, snapshot, result: {output, error, cause}}
 --   group_updates       {id, next_index, running, succeeded, failed, done}

@@ -613,10 +613,10 @@ class Decision {
   }
 
   /**
-   * Voiding what ended frames left behind fits in the write's statement unless it must cover
-   * rows that statement creates or changes (one snapshot sees neither): children of a finished
-   * Parallel or Map (a recursive walk), or an execution that ends while this decision started
-   * work or left a child running.
+   * Voiding what ended frames left behind fits in the write unless it needs a recursive walk
+   * (children of a finished Parallel or Map) or must reach rows the decision creates (the
+   * write voids before it inserts): an execution that ends while this decision started work
+   * or left a child running.
    */
   private needsLateCleanup(): boolean {
     if (this.abortedGroups.length > 0) return true

@@ -297,11 +297,11 @@ export class Engine {
     let handed: HandedOff | undefined
     if (!plan.needsCleanup) {
       // The common case: one statement, shared with the starts that arrive meanwhile.
-      handed = this.handOff(plan.writeSet.tasks, plan.notify)
+      handed = this.handOff(plan.writeSet, plan.notify)
       try {
         inserted = await this.starts.add({
           execution: row,
-          writeSet: handed ? { ...plan.writeSet, tasks: handed.tasks } : plan.writeSet,
+          writeSet: handed?.writeSet ?? plan.writeSet,
           notify: handed?.notify ?? plan.notify,
         })
       } catch (err) {
@@ -492,12 +492,9 @@ export class Engine {
       } else {
         // Shares a statement with the decisions about other executions ready meanwhile.
         const write = plan.decision(version, transitions)
-        handed = this.handOff(write.writeSet.tasks, write.checks.notify)
+        handed = this.handOff(write.writeSet, write.checks.notify)
         const shared = handed
-          ? {
-              writeSet: { ...write.writeSet, tasks: handed.tasks },
-              checks: { ...write.checks, notify: handed.notify },
-            }
+          ? { writeSet: handed.writeSet, checks: { ...write.checks, notify: handed.notify } }
           : write
         if (!(await this.decisionWrites.add(shared))) {
           this.settleHandOffs(handed, false)
@@ -753,20 +750,7 @@ export class Engine {
     )
     this.metrics.claimRound('activities', performance.now() - claimStarted)
     for (const c of claimed) {
-      this.handedOut(
-        {
-          id: c.id,
-          executionId: c.executionId,
-          frameId: c.frameId,
-          kind: 'activity',
-          activityName,
-          status: 'STARTED',
-          heartbeatSeconds: c.heartbeatSeconds,
-          hasTimers: c.hasTimers,
-        },
-        tokens[c.index] as string,
-        workerNames[c.index],
-      )
+      this.handedOut(c, activityName, tokens[c.index] as string, workerNames[c.index])
     }
     return claimed.map((c) => ({ taskId: c.id, token: tokens[c.index] as string, input: c.input }))
   }
@@ -777,11 +761,25 @@ export class Engine {
    * own, or with the answer when that comes first.
    */
   private handedOut(
-    task: Omit<activities.TokenTask, 'workerName'>,
+    task: Pick<
+      activities.TokenTask,
+      'id' | 'executionId' | 'frameId' | 'heartbeatSeconds' | 'hasTimers'
+    >,
+    activityName: string,
     token: string,
     workerName: string | undefined,
   ): void {
-    remember(this.claimedTokens, hashToken(token), { ...task, workerName: workerName ?? null })
+    remember(this.claimedTokens, hashToken(token), {
+      id: task.id,
+      executionId: task.executionId,
+      frameId: task.frameId,
+      kind: 'activity',
+      activityName,
+      status: 'STARTED',
+      workerName: workerName ?? null,
+      heartbeatSeconds: task.heartbeatSeconds,
+      hasTimers: task.hasTimers,
+    })
     const event: InterpreterEvent = {
       kind: 'TaskStarted',
       taskId: task.id,
@@ -815,14 +813,11 @@ export class Engine {
    * STARTED with the poll's token, so it needs no claim, and its activity no NOTIFY when all
    * its new tasks went this way. Undefined when none was handed over.
    */
-  private handOff(
-    tasks: readonly decisions.NewTask[],
-    notify: readonly string[],
-  ): HandedOff | undefined {
+  private handOff(writeSet: decisions.WriteSet, notify: readonly string[]): HandedOff | undefined {
     const polls = this.activityHandOff
-    if (!polls || !tasks.some((t) => t.kind === 'activity')) return undefined
+    if (!polls || !writeSet.tasks.some((t) => t.kind === 'activity')) return undefined
     const handOffs: HandOff[] = []
-    const out = tasks.map((t) => {
+    const tasks = writeSet.tasks.map((t) => {
       const poll = t.activityName !== null ? polls.reserve(t.activityName) : undefined
       if (!poll) return t
       const token = randomBytes(32).toString('base64url')
@@ -835,13 +830,13 @@ export class Engine {
     })
     if (handOffs.length === 0) return undefined
     const queued = new Set(
-      out.flatMap((t) =>
+      tasks.flatMap((t) =>
         t.kind === 'activity' && !t.handedTo ? [activityChannel(t.activityName as string)] : [],
       ),
     )
     const handed = new Set(handOffs.map((h) => activityChannel(h.task.activityName as string)))
     return {
-      tasks: out,
+      writeSet: { ...writeSet, tasks },
       notify: notify.filter((c) => !handed.has(c) || queued.has(c)),
       handOffs,
     }
@@ -854,20 +849,8 @@ export class Engine {
         poll.release()
         continue
       }
-      this.handedOut(
-        {
-          id: task.id,
-          executionId: task.executionId,
-          frameId: task.frameId,
-          kind: 'activity',
-          activityName: task.activityName,
-          status: 'STARTED',
-          heartbeatSeconds: task.heartbeatSeconds,
-          hasTimers: task.timeoutSeconds !== null || task.heartbeatSeconds !== null,
-        },
-        token,
-        poll.workerName,
-      )
+      const hasTimers = task.timeoutSeconds !== null || task.heartbeatSeconds !== null
+      this.handedOut({ ...task, hasTimers }, task.activityName as string, token, poll.workerName)
       poll.deliver({ taskId: task.id, token, input: task.input })
     }
   }
@@ -1189,9 +1172,9 @@ export class Engine {
   }
 }
 
-/** New activity tasks with some handed to polls (Engine.handOff). */
+/** A write set with some of its new activity tasks handed to polls (Engine.handOff). */
 interface HandedOff {
-  readonly tasks: decisions.NewTask[]
+  readonly writeSet: decisions.WriteSet
   readonly notify: string[]
   readonly handOffs: readonly HandOff[]
 }

@@ -33,12 +33,7 @@ export async function sendTaskFailure(
   const tokenHash = tokenHashOf(request.taskToken)
   const error = optionalString(request.error, 'error', 256)
   const cause = optionalString(request.cause, 'cause', 32_768)
-  const task = await requireOpenTask(
-    ctx.database.db,
-    tokenHash,
-    options,
-    ctx.engine.claimedTask(tokenHash),
-  )
+  const task = await requireOpenTask(ctx, tokenHash, options)
   const result = await ctx.engine.completeTask(
     task.executionId,
     task.id,

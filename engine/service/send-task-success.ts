@@ -35,12 +35,7 @@ export async function sendTaskSuccess(
 ): Promise<Record<string, never>> {
   const tokenHash = tokenHashOf(request.taskToken)
   const output = parseOutput(request.output)
-  const task = await requireOpenTask(
-    ctx.database.db,
-    tokenHash,
-    options,
-    ctx.engine.claimedTask(tokenHash),
-  )
+  const task = await requireOpenTask(ctx, tokenHash, options)
   const result = await ctx.engine.completeTask(
     task.executionId,
     task.id,

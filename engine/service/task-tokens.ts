@@ -1,7 +1,7 @@
 import { MillraceError } from '../errors.js'
 import { hashToken } from '../runtime/tokens.js'
 import { findTaskByToken, type TokenTask } from '../store/activities.js'
-import type { Executor } from '../store/index.js'
+import type { ServiceContext } from './context.js'
 import { requireString } from './validation.js'
 
 /**
@@ -35,15 +35,17 @@ export interface TaskAnswerOptions {
   readonly authorize?: (task: { readonly activityName: string | null }) => void
 }
 
-/** The open task a token names; throws TaskDoesNotExist or TaskTimedOut. */
+/**
+ * The open task a token names; throws TaskDoesNotExist or TaskTimedOut. A task this process
+ * handed to a poller is not read (the answer's write checks it is still open).
+ */
 export async function requireOpenTask(
-  db: Executor,
+  ctx: ServiceContext,
   tokenHash: string,
   options: TaskAnswerOptions = {},
-  /** The task as this process handed it to a poller, if it did: no read then. */
-  claimed?: TokenTask,
 ): Promise<TokenTask> {
-  const task = claimed ?? (await findTaskByToken(db, tokenHash))
+  const task =
+    ctx.engine.claimedTask(tokenHash) ?? (await findTaskByToken(ctx.database.db, tokenHash))
   if (!task) throw taskDoesNotExist()
   options.authorize?.(task)
   if (task.status !== 'SCHEDULED' && task.status !== 'STARTED') throw taskTimedOut()

@@ -256,10 +256,10 @@ export interface WriteChecks {
   /** Task attempts the decision consumes: each must still be as the decision saw it. */
   readonly transitions: readonly TaskTransition[]
   /**
-   * What ended frames leave behind, voided in the same statement: with `all` (the execution
+   * What ended frames leave behind, voided by the same write: with `all` (the execution
    * ended) every open task, timer and running child; else the open tasks and timers of
-   * `frames`. Work created by this same decision is not visible to it (one snapshot), so a
-   * decision that must void what it just created does that after the write (decide.ts).
+   * `frames`. The write voids before it inserts the decision's new rows, so a decision that
+   * must void what it just created does that after the write (decide.ts).
    */
   readonly cleanup: { readonly all: boolean; readonly frames: readonly string[] }
   /** Channels to NOTIFY when the write commits. */
@@ -519,30 +519,18 @@ function part(name: string, items: readonly unknown[]): object {
  * its execution. A value that may be JSON null and must stay so (a task's input, a frame's
  * output) is wrapped in an array.
  */
-function newRows(sets: readonly WriteSet[]) {
+function newRows(sets: readonly WriteSet[]): object {
   const rows = sets.map(newRowsOf)
-  return {
-    ...part(
-      'frames',
-      rows.flatMap((r) => r.frames),
+  const tables = ['frames', 'groups', 'history', 'tasks', 'timers'] as const
+  return Object.assign(
+    {},
+    ...tables.map((table) =>
+      part(
+        table,
+        rows.flatMap((r): readonly unknown[] => r[table]),
+      ),
     ),
-    ...part(
-      'groups',
-      rows.flatMap((r) => r.groups),
-    ),
-    ...part(
-      'history',
-      rows.flatMap((r) => r.history),
-    ),
-    ...part(
-      'tasks',
-      rows.flatMap((r) => r.tasks),
-    ),
-    ...part(
-      'timers',
-      rows.flatMap((r) => r.timers),
-    ),
-  }
+  ) as object
 }
 
 function newRowsOf(w: WriteSet) {

@@ -26,21 +26,17 @@ export async function historyPage(
   page: { after: number | undefined; reverse: boolean; limit: number },
 ): Promise<HistoryRow[]> {
   const after = page.after ?? (page.reverse ? 2147483647 : 0)
-  const { rows } = page.reverse
-    ? await sql<Row>`
-        SELECT h.first_event_id + e.n::int - 1 AS event_id, e.v AS event
-        FROM history AS h CROSS JOIN LATERAL jsonb_array_elements(h.events) WITH ORDINALITY AS e(v, n)
-        WHERE h.execution_id = ${executionId}::uuid AND h.first_event_id < ${after}::int
-          AND h.first_event_id + e.n::int - 1 < ${after}::int
-        ORDER BY h.first_event_id DESC, e.n DESC
-        LIMIT ${page.limit}::int`.execute(db)
-    : await sql<Row>`
-        SELECT h.first_event_id + e.n::int - 1 AS event_id, e.v AS event
-        FROM history AS h CROSS JOIN LATERAL jsonb_array_elements(h.events) WITH ORDINALITY AS e(v, n)
-        WHERE h.execution_id = ${executionId}::uuid AND h.last_event_id > ${after}::int
-          AND h.first_event_id + e.n::int - 1 > ${after}::int
-        ORDER BY h.first_event_id, e.n
-        LIMIT ${page.limit}::int`.execute(db)
+  // Backwards: rows that start before `after`, newest first; forwards: rows that end after it.
+  const [rowsBound, cmp, order] = page.reverse
+    ? [sql`h.first_event_id < ${after}::int`, sql.raw('<'), sql.raw('DESC')]
+    : [sql`h.last_event_id > ${after}::int`, sql.raw('>'), sql.raw('ASC')]
+  const { rows } = await sql<Row>`
+    SELECT h.first_event_id + e.n::int - 1 AS event_id, e.v AS event
+    FROM history AS h CROSS JOIN LATERAL jsonb_array_elements(h.events) WITH ORDINALITY AS e(v, n)
+    WHERE h.execution_id = ${executionId}::uuid AND ${rowsBound}
+      AND h.first_event_id + e.n::int - 1 ${cmp} ${after}::int
+    ORDER BY h.first_event_id ${order}, e.n ${order}
+    LIMIT ${page.limit}::int`.execute(db)
   return rows.map((r) => ({
     eventId: r.event_id,
     previousEventId: r.event.previousEventId,

@@ -28,10 +28,12 @@ interface Waiter {
 /**
  * The long polls of GetActivityTask in one process, per activity: pollers wait in a FIFO queue,
  * and one claim transaction serves as many of them as there are queued tasks
- * (Engine.claimActivityTasks). A claim runs when a poller arrives, when the activity's NOTIFY
- * says a task was queued (a decision sends it when it commits), and every `pollMs` while pollers
- * wait (a lost notification costs latency, never a task). Claims of one activity never overlap
- * in a process; notifications that arrive during a claim are folded into one more claim.
+ * (Engine.claimActivityTasks). A claim runs when the activity's NOTIFY says a task was queued
+ * (a decision sends it when it commits), every `pollMs` while pollers wait (a lost notification
+ * costs latency, never a task), and when a poller arrives unless the queue is known empty.
+ * Claims of one activity never overlap in a process; notifications that arrive during a claim
+ * are folded into one more claim. A task a decision of this process creates while a poller
+ * waits is not queued at all: it is handed to that poller as it is written (reserve).
  *
  * A task handed to a poller whose client vanished in the meantime is not lost: its heartbeat or
  * timeout fires and Retry/Catch decide, as on AWS.
