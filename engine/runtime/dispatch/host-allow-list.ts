@@ -1,5 +1,6 @@
+import { lookup as dnsCallbackLookup } from 'node:dns'
 import { lookup as dnsLookup } from 'node:dns/promises'
-import { BlockList, isIP } from 'node:net'
+import { BlockList, isIP, type LookupFunction } from 'node:net'
 
 /**
  * Which hosts push tasks may call (outbound safety against SSRF). Entries:
@@ -9,8 +10,9 @@ import { BlockList, isIP } from 'node:net'
  * - `*`: every host (no protection: only for trusted definitions on a trusted network).
  *
  * A host name that no name entry covers is allowed only when every address it resolves to is in
- * an address entry, and the call then connects to the address that was checked (a DNS answer
- * that changes between the check and the connection cannot sneak in another host).
+ * an address entry, and the call then connects to the address that was checked: connections
+ * resolve names with `lookup`, which answers that address (a DNS answer that changes between
+ * the check and the connection cannot sneak in another host).
  */
 export const DEFAULT_ALLOWED_HOSTS: readonly string[] = ['localhost', '127.0.0.0/8', '::1']
 
@@ -20,11 +22,16 @@ export interface ResolvedHost {
   readonly family?: 4 | 6
 }
 
+/** Checked host names remembered at most (all are forgotten when the map is full). */
+const MAX_PINNED = 1000
+
 export class HostAllowList {
   private readonly any: boolean
   private readonly names = new Set<string>()
   private readonly suffixes: string[] = []
   private readonly addresses = new BlockList()
+  /** Host names allowed by their addresses: the address each was last checked at. */
+  private readonly pinned = new Map<string, { address: string; family: 4 | 6 }>()
 
   constructor(entries: readonly string[] = DEFAULT_ALLOWED_HOSTS) {
     this.any = entries.includes('*')
@@ -72,7 +79,24 @@ export class HostAllowList {
     if (resolved.length === 0) return undefined
     if (!resolved.every((r) => this.addressAllowed(r.address, r.family))) return undefined
     const first = resolved[0] as { address: string; family: number }
-    return { address: first.address, family: first.family === 6 ? 6 : 4 }
+    const pin = { address: first.address, family: first.family === 6 ? (6 as const) : (4 as const) }
+    if (this.pinned.size >= MAX_PINNED) this.pinned.clear()
+    this.pinned.set(host, pin)
+    return pin
+  }
+
+  /**
+   * The DNS lookup for connections (net.connect's `lookup`): a host name `check` allowed by its
+   * addresses resolves to the address it was checked at; any other name is asked of DNS.
+   */
+  readonly lookup: LookupFunction = (hostname, options, callback) => {
+    const pin = this.pinned.get(hostname.toLowerCase())
+    if (!pin) {
+      dnsCallbackLookup(hostname, options, callback)
+      return
+    }
+    if (options.all) callback(null, [pin])
+    else callback(null, pin.address, pin.family)
   }
 
   private addressAllowed(address: string, family: number): boolean {

@@ -48,6 +48,30 @@ describe('HostAllowList', () => {
     expect(resolved?.address).toMatch(/^(127\.|::1)/)
   })
 
+  it('resolves a name it allowed by its addresses to the address it checked', async () => {
+    const list = new HostAllowList(['127.0.0.0/8', '::1'])
+    const checked = await list.check('LocalHost')
+    const lookup = (hostname: string, all: boolean) =>
+      new Promise<unknown>((resolve, reject) => {
+        list.lookup(hostname, { all }, (err, address, family) => {
+          if (err) reject(err)
+          else resolve(all ? address : { address, family })
+        })
+      })
+    expect(checked?.address).toBeDefined()
+    const pin = { address: checked?.address, family: checked?.family }
+    expect(await lookup('localhost', false)).toEqual(pin)
+    expect(await lookup('localhost', true)).toEqual([pin])
+    // A name allowed by name is not pinned: DNS answers it.
+    const byName = new HostAllowList(['localhost'])
+    expect(await byName.check('localhost')).toEqual({})
+    await expect(
+      new Promise((resolve, reject) =>
+        byName.lookup('nothing.invalid', {}, (err) => (err ? reject(err) : resolve(null))),
+      ),
+    ).rejects.toMatchObject({ code: 'ENOTFOUND' })
+  })
+
   it('refuses an entry that is not a range', () => {
     expect(() => new HostAllowList(['nonsense/8'])).toThrow(/not an address range/)
   })
