@@ -49,26 +49,26 @@ export function createFunctionHandler<I = unknown, O = unknown>(
   }
 }
 
-async function handleNode<I, O>(
+function handleNode<I, O>(
   fn: FunctionHandler<I, O>,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<void> {
+): void {
+  // Events rather than `for await`: a stream's async iterator costs a promise per chunk.
   const chunks: Buffer[] = []
-  try {
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-  } catch {
-    return // the caller hung up
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
-  let input: I
-  try {
-    input = (text === '' ? null : JSON.parse(text)) as I
-  } catch {
-    return send(res, 400, { errorType: 'InvalidRequest', errorMessage: 'the body is not JSON' })
-  }
-  const { status, body } = await invoke(fn, input, req.headers, hangUp(res))
-  send(res, status, body)
+  req.on('data', (chunk: Buffer) => chunks.push(chunk))
+  req.once('error', () => {}) // the caller hung up: nobody to answer
+  req.once('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8')
+    let input: I
+    try {
+      input = (text === '' ? null : JSON.parse(text)) as I
+    } catch {
+      send(res, 400, { errorType: 'InvalidRequest', errorMessage: 'the body is not JSON' })
+      return
+    }
+    void invoke(fn, input, req, res).then(({ status, body }) => send(res, status, body))
+  })
 }
 
 async function handleFastify<I, O>(
@@ -78,38 +78,17 @@ async function handleFastify<I, O>(
 ): Promise<void> {
   // The response, not the request: since Node 16 a request emits 'close' as soon as its body
   // has been read, which says nothing about the caller.
-  const { status, body } = await invoke(
-    fn,
-    (request.body ?? null) as I,
-    request.headers,
-    hangUp(reply.raw),
-  )
+  const { status, body } = await invoke(fn, (request.body ?? null) as I, request, reply.raw)
   reply.code(status).header('content-type', 'application/json').send(JSON.stringify(body))
 }
 
 async function invoke<I, O>(
   fn: FunctionHandler<I, O>,
   input: I,
-  headers: IncomingMessage['headers'],
-  signal: AbortSignal,
+  req: HasHeaders,
+  res: ServerResponse,
 ): Promise<{ status: number; body: unknown }> {
-  const header = (name: string) => {
-    const v = headers[name]
-    return Array.isArray(v) ? v[0] : v
-  }
-  const decoded = (name: string) => {
-    const v = header(name)
-    return v === undefined ? undefined : decodeURIComponent(v)
-  }
-  const attempt = header('x-millrace-attempt')
-  const ctx: FunctionContext = {
-    idempotencyKey: header('idempotency-key'),
-    executionArn: decoded('x-millrace-execution-arn'),
-    stateName: decoded('x-millrace-state-name'),
-    attempt: attempt === undefined ? undefined : Number(attempt),
-    taskId: header('x-millrace-task-id'),
-    signal,
-  }
+  const ctx = callContext(req, res)
   try {
     const output = await fn(input, ctx)
     return { status: 200, body: output === undefined ? null : output }
@@ -119,12 +98,61 @@ async function invoke<I, O>(
   }
 }
 
+/**
+ * A call's FunctionContext, each field read when first asked for: node:http builds a request's
+ * headers object on first access, and a handler that looks at none of them (or never at its
+ * signal) should not pay for them. The getters are the object's own: spreading it or logging
+ * it shows every field.
+ */
+function callContext(
+  req: { readonly headers: IncomingMessage['headers'] },
+  res: ServerResponse,
+): FunctionContext {
+  let signal: AbortSignal | undefined
+  return {
+    get idempotencyKey() {
+      return header(req, 'idempotency-key')
+    },
+    get executionArn() {
+      return decoded(req, 'x-millrace-execution-arn')
+    },
+    get stateName() {
+      return decoded(req, 'x-millrace-state-name')
+    },
+    get attempt() {
+      const attempt = header(req, 'x-millrace-attempt')
+      return attempt === undefined ? undefined : Number(attempt)
+    },
+    get taskId() {
+      return header(req, 'x-millrace-task-id')
+    },
+    get signal() {
+      return (signal ??= hangUp(res))
+    },
+  }
+}
+
+type HasHeaders = { readonly headers: IncomingMessage['headers'] }
+
+function header(req: HasHeaders, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+function decoded(req: HasHeaders, name: string): string | undefined {
+  const v = header(req, name)
+  return v === undefined ? undefined : decodeURIComponent(v)
+}
+
 /** Aborts when the connection closes before the answer was written (the caller hung up). */
 function hangUp(res: ServerResponse): AbortSignal {
   const abort = new AbortController()
-  res.once('close', () => {
-    if (!res.writableFinished) abort.abort()
-  })
+  if (res.destroyed && !res.writableFinished) abort.abort()
+  else {
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort()
+    })
+  }
   return abort.signal
 }
 
