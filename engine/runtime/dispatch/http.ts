@@ -253,7 +253,7 @@ export class HttpDispatcher {
       const res = await this.agent.request({
         origin: req.url.origin,
         path: `${req.url.pathname}${req.url.search}`,
-        method: req.method as 'POST',
+        method: req.method,
         headers: req.headers,
         ...(req.body !== undefined ? { body: req.body } : {}),
         signal: abort.signal,
