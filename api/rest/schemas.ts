@@ -65,6 +65,21 @@ export const pageQuery = {
   },
 } as const
 
+/** The query string of a list that takes nothing but its page. */
+export const pageQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: pageQuery,
+} as const
+
+/** A page of a list: its items under `key`, and the token of the next page if there is one. */
+export function pageOf(key: string, items: object): object {
+  return {
+    type: 'object',
+    properties: { [key]: { type: 'array', items }, nextToken: { type: 'string' } },
+  }
+}
+
 const definitionField = {
   description:
     'The Amazon States Language definition: a JSON object, or its JSON text (kept verbatim).',

@@ -5,7 +5,7 @@ import { checkJsonText, checkJsonValue } from '../json.js'
 import {
   createStateMachineBody,
   errorResponses,
-  pageQuery,
+  pageQuerystring,
   stateMachineCreated,
   stateMachineDescription,
   stateMachineList,
@@ -60,7 +60,7 @@ export function stateMachineRoutes(app: FastifyInstance, ctx: service.ServiceCon
       schema: {
         tags: TAGS,
         summary: 'List state machines (ListStateMachines)',
-        querystring: { type: 'object', additionalProperties: false, properties: pageQuery },
+        querystring: pageQuerystring,
         response: { 200: stateMachineList, ...errorResponses },
       },
     },

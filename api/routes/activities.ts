@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import * as service from '../../engine/service/index.js'
 import { authorize } from '../auth/index.js'
-import { pageQuery } from '../rest/schemas.js'
+import { pageOf, pageQuerystring } from '../rest/schemas.js'
 
 const TAGS = ['activities']
 
@@ -77,20 +77,8 @@ export function activityRoutes(app: FastifyInstance, ctx: service.ServiceContext
       schema: {
         tags: TAGS,
         summary: 'List activities (ListActivities)',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: pageQuery,
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              activities: { type: 'array', items: activitySchema },
-              nextToken: { type: 'string' },
-            },
-          },
-        },
+        querystring: pageQuerystring,
+        response: { 200: pageOf('activities', activitySchema) },
       },
     },
     (request) => service.listActivities(ctx, request.query),

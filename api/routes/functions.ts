@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import * as service from '../../engine/service/index.js'
-import { pageQuery } from '../rest/schemas.js'
+import { pageOf, pageQuerystring } from '../rest/schemas.js'
 
 const TAGS = ['functions']
 
@@ -125,20 +125,8 @@ export function functionRoutes(app: FastifyInstance, ctx: service.ServiceContext
       schema: {
         tags: TAGS,
         summary: 'List function endpoints (name order)',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: pageQuery,
-        },
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              functions: { type: 'array', items: functionSchema },
-              nextToken: { type: 'string' },
-            },
-          },
-        },
+        querystring: pageQuerystring,
+        response: { 200: pageOf('functions', functionSchema) },
       },
     },
     (request) => service.listFunctions(ctx, request.query),
