@@ -521,16 +521,12 @@ function part(name: string, items: readonly unknown[]): object {
  */
 function newRows(sets: readonly WriteSet[]): object {
   const rows = sets.map(newRowsOf)
-  const tables = ['frames', 'groups', 'history', 'tasks', 'timers'] as const
-  return Object.assign(
-    {},
-    ...tables.map((table) =>
-      part(
-        table,
-        rows.flatMap((r): readonly unknown[] => r[table]),
-      ),
-    ),
-  ) as object
+  const doc: Record<string, unknown[]> = {}
+  for (const table of ['frames', 'groups', 'history', 'tasks', 'timers'] as const) {
+    const all = rows.flatMap((r): readonly unknown[] => r[table])
+    if (all.length > 0) doc[table] = all
+  }
+  return doc
 }
 
 function newRowsOf(w: WriteSet) {

@@ -69,7 +69,7 @@ export class HostAllowList {
     if (this.any) return {}
     const family = isIP(host)
     if (family !== 0) return this.addressAllowed(host, family) ? {} : undefined
-    if (this.names.has(host) || this.suffixes.some((s) => host.endsWith(s))) return {}
+    if (this.allowedByName(host)) return {}
     let resolved: { address: string; family: number }[]
     try {
       resolved = await dnsLookup(host, { all: true })
@@ -87,16 +87,34 @@ export class HostAllowList {
 
   /**
    * The DNS lookup for connections (net.connect's `lookup`): a host name `check` allowed by its
-   * addresses resolves to the address it was checked at; any other name is asked of DNS.
+   * addresses resolves to the address it was checked at; one allowed by name is asked of DNS.
+   * Any other name (its pin forgotten since, the map being full) is checked again here, so a
+   * connection never goes to an address the allow-list did not admit.
    */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
-    const pin = this.pinned.get(hostname.toLowerCase())
-    if (!pin) {
-      dnsCallbackLookup(hostname, options, callback)
-      return
+    const answer = (pin: { address: string; family: 4 | 6 }) => {
+      if (options.all) callback(null, [pin])
+      else callback(null, pin.address, pin.family)
     }
-    if (options.all) callback(null, [pin])
-    else callback(null, pin.address, pin.family)
+    const host = hostname.toLowerCase()
+    const pin = this.pinned.get(host)
+    if (pin) answer(pin)
+    else if (this.any || this.allowedByName(host)) dnsCallbackLookup(hostname, options, callback)
+    else {
+      void this.check(host).then((checked) => {
+        if (checked?.address !== undefined) {
+          answer({ address: checked.address, family: checked.family ?? 4 })
+          return
+        }
+        const err: NodeJS.ErrnoException = new Error(`${hostname} is not on the allow-list`)
+        err.code = 'EHOSTNOTALLOWED'
+        callback(err, '', 4)
+      })
+    }
+  }
+
+  private allowedByName(host: string): boolean {
+    return this.names.has(host) || this.suffixes.some((s) => host.endsWith(s))
   }
 
   private addressAllowed(address: string, family: number): boolean {

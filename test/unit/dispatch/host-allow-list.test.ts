@@ -63,13 +63,25 @@ describe('HostAllowList', () => {
     expect(await lookup('localhost', false)).toEqual(pin)
     expect(await lookup('localhost', true)).toEqual([pin])
     // A name allowed by name is not pinned: DNS answers it.
-    const byName = new HostAllowList(['localhost'])
+    const byName = new HostAllowList(['localhost', '*.invalid'])
     expect(await byName.check('localhost')).toEqual({})
     await expect(
       new Promise((resolve, reject) =>
         byName.lookup('nothing.invalid', {}, (err) => (err ? reject(err) : resolve(null))),
       ),
     ).rejects.toMatchObject({ code: 'ENOTFOUND' })
+  })
+
+  it('checks a name it has not checked before when a connection resolves it', async () => {
+    const list = new HostAllowList(['127.0.0.0/8', '::1'])
+    const resolve = (hostname: string) =>
+      new Promise<unknown>((resolve, reject) => {
+        list.lookup(hostname, {}, (err, address) => (err ? reject(err) : resolve(address)))
+      })
+    // Not checked first (a pin forgotten): the lookup checks it itself, and pins it.
+    const address = await resolve('localhost')
+    expect((await list.check('localhost'))?.address).toBe(address)
+    await expect(resolve('nothing.invalid')).rejects.toMatchObject({ code: 'EHOSTNOTALLOWED' })
   })
 
   it('refuses an entry that is not a range', () => {
