@@ -161,6 +161,8 @@ export async function planStart(ctx: DecisionContext, input: JsonValue): Promise
 class Decision {
   private readonly history: HistoryEvent[] = []
   private readonly tasks: store.NewTask[] = []
+  /** Push tasks scheduled by this decision, by frame (each frame waits for one at most). */
+  private readonly scheduledPush = new Map<string, store.FramePushTask>()
   private readonly timers: store.NewTimer[] = []
   private readonly frames = new Map<string, store.FrameRow>()
   private readonly groups = new Map<string, store.GroupRow>()
@@ -216,6 +218,7 @@ class Decision {
       isNew: true,
       dirty: true,
       status: input === null ? 'RUNNING' : 'QUEUED',
+      pushTaskId: null,
     }
     this.frames.set(row.id, row)
     return row
@@ -285,6 +288,44 @@ class Decision {
     const { now } = this.ctx
     const kind =
       command.resource.kind === 'activity' ? 'activity' : command.taskToken ? 'callback' : 'push'
+    const leaseUntil = new Date(now + pushLeaseMs(command.timeoutSeconds))
+    if (command.timeoutSeconds !== undefined) {
+      this.timer(
+        row.id,
+        randomUUID(),
+        now + command.timeoutSeconds * 1000,
+        'TaskTimeout',
+        command.taskId,
+      )
+    }
+    const dispatched: store.PushTask = {
+      id: command.taskId,
+      kind: kind === 'callback' ? 'callback' : 'push',
+      executionArn: this.ctx.execution.id,
+      executionId: this.ctx.executionId,
+      frameId: row.id,
+      stateName: command.stateName,
+      attempt: command.attempt,
+      resource: command.resource.arn,
+      input: command.input,
+      timeoutSeconds: command.timeoutSeconds ?? null,
+      dispatchCount: 1,
+    }
+    if (kind === 'push') {
+      // Kept on the frame's row (store.FramePushTask): no row of its own.
+      this.scheduledPush.set(row.id, {
+        id: command.taskId,
+        stateName: command.stateName,
+        attempt: command.attempt,
+        resource: command.resource.arn,
+        input: command.input,
+        timeoutSeconds: command.timeoutSeconds ?? null,
+        leaseOwner: this.ctx.engineId,
+        leaseUntil,
+      })
+      this.effects.pushTasks.push(dispatched)
+      return
+    }
     const task: store.NewTask = {
       id: command.taskId,
       executionId: this.ctx.executionId,
@@ -299,13 +340,10 @@ class Decision {
       timeoutSeconds: command.timeoutSeconds ?? null,
       heartbeatSeconds: command.heartbeatSeconds ?? null,
       leaseOwner: kind === 'activity' ? null : this.ctx.engineId,
-      leaseUntil: kind === 'activity' ? null : new Date(now + pushLeaseMs(command.timeoutSeconds)),
+      leaseUntil: kind === 'activity' ? null : leaseUntil,
     }
     this.tasks.push(task)
-    if (command.timeoutSeconds !== undefined) {
-      this.timer(row.id, randomUUID(), now + command.timeoutSeconds * 1000, 'TaskTimeout', task.id)
-    }
-    if (command.heartbeatSeconds !== undefined && kind !== 'push') {
+    if (command.heartbeatSeconds !== undefined) {
       this.timer(
         row.id,
         randomUUID(),
@@ -315,21 +353,7 @@ class Decision {
       )
     }
     if (kind === 'activity') this.effects.newActivityTasks.push(task.activityName as string)
-    else {
-      this.effects.pushTasks.push({
-        id: task.id,
-        kind,
-        executionArn: this.ctx.execution.id,
-        executionId: task.executionId,
-        frameId: task.frameId,
-        stateName: task.stateName,
-        attempt: task.attempt,
-        resource: task.resource,
-        input: task.input,
-        timeoutSeconds: task.timeoutSeconds,
-        dispatchCount: 1,
-      })
-    }
+    else this.effects.pushTasks.push(dispatched)
   }
 
   /**
@@ -522,6 +546,7 @@ class Decision {
   }
 
   private writeSet(): store.WriteSet {
+    for (const row of this.frames.values()) if (row.dirty) this.pushChange(row)
     return {
       executionId: this.ctx.executionId,
       frames: [...this.frames.values()],
@@ -532,6 +557,19 @@ class Decision {
       nextEventId: this.nextEventId,
       ...(this.finish ? { finish: this.finish } : {}),
     }
+  }
+
+  /**
+   * What the write does to a frame's push task (store.FrameRow.push): the row holds the push
+   * task its frame waits for when the decision ends, and no other.
+   */
+  private pushChange(row: store.FrameRow): void {
+    const waiting = row.status === 'RUNNING' ? (row.snapshot as Frame | null)?.waiting : undefined
+    const waitsFor = waiting?.kind === 'task' ? waiting.taskId : undefined
+    const scheduled = this.scheduledPush.get(row.id)
+    if (scheduled !== undefined && scheduled.id === waitsFor) row.push = scheduled
+    else if (row.pushTaskId !== null && row.pushTaskId !== waitsFor) row.push = null
+    else delete row.push
   }
 
   plan(): StartPlan {
@@ -565,10 +603,7 @@ class Decision {
     }
     // What the write made is in the database now: the next decision updates it.
     const written = () => {
-      for (const f of this.frames.values()) {
-        f.isNew = false
-        f.dirty = false
-      }
+      for (const f of this.frames.values()) store.settleFrame(f)
       for (const g of this.groups.values()) {
         g.isNew = false
         g.dirty = false
@@ -620,7 +655,7 @@ class Decision {
    */
   private needsLateCleanup(): boolean {
     if (this.abortedGroups.length > 0) return true
-    const created = this.tasks.length > 0 || this.timers.length > 0
+    const created = this.tasks.length > 0 || this.timers.length > 0 || this.scheduledPush.size > 0
     if (this.finish) {
       return (
         created ||

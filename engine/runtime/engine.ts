@@ -657,6 +657,8 @@ export class Engine {
       readonly status: 'SCHEDULED' | 'STARTED'
       /** False when the attempt has no timeout or heartbeat timer. */
       readonly hasTimers?: boolean
+      /** True for a push task: kept on its frame's row (migrations/0006). */
+      readonly push?: boolean
     },
   ): Promise<'applied' | 'not-open'> {
     // The answer records the task's ActivityStarted itself (with the worker's name).
@@ -687,6 +689,7 @@ export class Engine {
               : 'TIMED_OUT',
         ...guard,
         ...(seen.hasTimers === false ? { hasTimers: false } : {}),
+        ...(seen.push === true ? { pushFrameId: seen.frameId } : {}),
       },
       events: answerEvents(seen.status === 'SCHEDULED'),
     }
@@ -699,7 +702,7 @@ export class Engine {
         const events = answerEvents(task.wasScheduled)
         return Promise.resolve(events.map((event) => ({ frameId: task.frameId, event })))
       },
-      { taskId, result: outcome, guard },
+      { taskId, result: outcome, guard, ...(seen ? { frameId: seen.frameId } : {}) },
       intent,
     )
     return effects !== null ? 'applied' : 'not-open'
@@ -1046,6 +1049,7 @@ export class Engine {
           status: 'SCHEDULED',
           // A push task's only timer is its TaskTimeout (heartbeats are for tokens).
           hasTimers: task.kind === 'callback' || task.timeoutSeconds !== null,
+          push: task.kind === 'push',
         },
       )
       if (result === 'not-open')
@@ -1118,6 +1122,7 @@ export class Engine {
             taskId: t.taskId as string,
             result: { kind: 'timed-out', heartbeat: t.reason === 'HeartbeatTimeout' },
             guard: {},
+            frameId: t.frameId,
           })),
         )
         const events: FrameEvent[] = []

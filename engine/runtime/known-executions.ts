@@ -1,3 +1,4 @@
+import { settleFrame } from '../store/decisions.js'
 import type { DecisionPlan } from './decide.js'
 
 /**
@@ -48,7 +49,11 @@ export class KnownExecutions {
   remember(executionId: string, state: KnownExecution): void {
     this.forget(executionId)
     const live = {
-      frames: state.live.frames.map((f) => ({ ...f, isNew: false, dirty: false })),
+      frames: state.live.frames.map((f) => {
+        const copy = { ...f }
+        settleFrame(copy)
+        return copy
+      }),
       groups: state.live.groups.map((g) => ({ ...g, isNew: false, dirty: false })),
     }
     this.entries.set(executionId, { ...state, live })

@@ -48,17 +48,45 @@ export interface FrameRow {
   dirty: boolean
   status: string
   result?: { output: JsonValue; error: string | null; cause: string | null }
+  /** The push task the row holds (migrations/0006): its id, or null. */
+  pushTaskId: string | null
+  /**
+   * What the write does to the row's push task: absent keeps it, a task (scheduled by this
+   * decision) replaces it, null clears it (answered, or the frame moved on).
+   */
+  push?: FramePushTask | null
+}
+
+/** A push task (function endpoint) kept on the row of the frame that waits for it. */
+export interface FramePushTask {
+  readonly id: string
+  readonly stateName: string
+  readonly attempt: number
+  readonly resource: string
+  readonly input: JsonValue
+  readonly timeoutSeconds: number | null
+  readonly leaseOwner: string
+  readonly leaseUntil: Date
+}
+
+/** A frame as its write left the database (mutated: the decision's rows are its own). */
+export function settleFrame(f: FrameRow): void {
+  if (f.push !== undefined) f.pushTaskId = f.push === null ? null : f.push.id
+  delete f.push
+  f.isNew = false
+  f.dirty = false
 }
 
 export type TimerReason = 'Wait' | 'Retry' | 'ExecutionTimeout' | 'TaskTimeout' | 'HeartbeatTimeout'
 
+/** A task attempt with a row of its own: activity and callback tasks (push tasks: FramePushTask). */
 export interface NewTask {
   readonly id: string
   readonly executionId: string
   readonly frameId: string
   readonly stateName: string
   readonly attempt: number
-  readonly kind: 'push' | 'activity' | 'callback'
+  readonly kind: 'activity' | 'callback'
   readonly resource: string
   readonly activityName: string | null
   readonly input: JsonValue
@@ -120,6 +148,7 @@ export async function loadFrames(trx: Executor, ids: readonly string[]): Promise
   const rows = await trx
     .selectFrom('frames')
     .select(['id', 'group_id', 'child_index', 'input', 'snapshot', 'version', 'status'])
+    .select(sql<string | null>`push_task->>'id'`.as('push_task_id'))
     .where('id', 'in', ids)
     .execute()
   return rows.map((r) => ({
@@ -132,6 +161,7 @@ export async function loadFrames(trx: Executor, ids: readonly string[]): Promise
     isNew: false,
     dirty: false,
     status: r.status,
+    pushTaskId: r.push_task_id,
   }))
 }
 
@@ -190,6 +220,7 @@ export async function nextQueuedChildren(
     isNew: false,
     dirty: false,
     status: r.status,
+    pushTaskId: null,
   }))
 }
 
@@ -237,6 +268,8 @@ export interface WriteSet {
 /** A task attempt a decision moves on, checked in the decision's statement. */
 export interface TaskTransition {
   readonly taskId: string
+  /** Set for a push task: it is kept on this frame's row, not in tasks. */
+  readonly pushFrameId?: string
   /** The status the attempt must still have. */
   readonly from: 'SCHEDULED' | 'STARTED'
   /** SUCCEEDED, FAILED, TIMED_OUT close the attempt; STARTED hands a callback task over. */
@@ -323,23 +356,42 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
   const closed = checks.transitions
     .filter((t) => t.to !== 'STARTED' && t.hasTimers !== false)
     .map((t) => t.taskId)
-  const moved = checks.transitions.map((t) => ({
-    id: t.taskId,
-    from_status: t.from,
-    to_status: t.to,
-    lease_owner: t.leaseOwner ?? null,
-    dispatch_count: t.dispatchCount ?? null,
-    token_hash: t.tokenHash ?? null,
-  }))
+  const moved = checks.transitions
+    .filter((t) => t.pushFrameId === undefined)
+    .map((t) => ({
+      id: t.taskId,
+      from_status: t.from,
+      to_status: t.to,
+      lease_owner: t.leaseOwner ?? null,
+      dispatch_count: t.dispatchCount ?? null,
+      token_hash: t.tokenHash ?? null,
+    }))
+  // A push task answered is checked (and cleared) by the update of its frame's row.
+  const consumed = new Map<string, object>()
+  for (const t of checks.transitions) {
+    if (t.pushFrameId === undefined) continue
+    consumed.set(t.pushFrameId, {
+      frame_id: t.pushFrameId,
+      id: t.taskId,
+      lease_owner: t.leaseOwner ?? null,
+      dispatch_count: t.dispatchCount ?? null,
+    })
+  }
   const frameUpdates = w.frames
     .filter((r) => !r.isNew && r.dirty)
-    .map((r) => ({
-      id: r.id,
-      version: r.version,
-      status: r.status,
-      ...(r.snapshot === null ? {} : { snapshot: r.snapshot }),
-      ...(r.result ? { result: r.result } : {}),
-    }))
+    .map((r) => {
+      const consumes = consumed.get(r.id)
+      consumed.delete(r.id)
+      return {
+        id: r.id,
+        version: r.version,
+        status: r.status,
+        ...(r.snapshot === null ? {} : { snapshot: r.snapshot }),
+        ...(r.result ? { result: r.result } : {}),
+        ...(r.push === undefined ? {} : { push: pushDocument(r.push) }),
+        ...(consumes ? { consumes } : {}),
+      }
+    })
   const groupUpdates = w.groups
     .filter((g) => !g.isNew && g.dirty)
     .map((g) => ({
@@ -366,6 +418,7 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
         }
       : {}),
     ...part('moved', moved),
+    ...part('push_closes', [...consumed.values()]),
     ...part('closed', closed),
     ...part('frame_updates', frameUpdates),
     ...part('group_updates', groupUpdates),
@@ -375,11 +428,37 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
   }
 }
 
+/** A frame's push task as the write functions store it (frames.push_task and its lease). */
+function pushDocument(p: FramePushTask | null): object | null {
+  if (p === null) return null
+  return {
+    task: {
+      id: p.id,
+      state_name: p.stateName,
+      attempt: p.attempt,
+      resource: p.resource,
+      input: p.input,
+      timeout_seconds: p.timeoutSeconds,
+    },
+    lease_owner: p.leaseOwner,
+    lease_until: p.leaseUntil.toISOString(),
+    dispatch_count: 1,
+  }
+}
+
 /** A write function's refusal (SQLSTATE 40001 with its own message). */
 function isFenced(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown }
   return e.code === '40001' && typeof e.message === 'string' && e.message.startsWith('millrace:')
 }
+
+/** A frame row's columns without a push task (a frame that ended waits for nothing). */
+export const NO_PUSH_TASK = {
+  push_task: null,
+  lease_owner: null,
+  lease_until: null,
+  dispatch_count: null,
+} as const
 
 /**
  * Stop a group's unfinished children and everything below them: frames become ABORTED, their
@@ -401,7 +480,7 @@ export async function abortGroupChildren(
   if (ids.length === 0) return
   await trx
     .updateTable('frames')
-    .set({ status: 'ABORTED', version: sql`version + 1` })
+    .set({ status: 'ABORTED', version: sql`version + 1`, ...NO_PUSH_TASK })
     .where('id', 'in', ids)
     .execute()
   await trx
@@ -440,7 +519,7 @@ export async function cancelOutstanding(
   } else {
     await trx
       .updateTable('frames')
-      .set({ status: 'ABORTED', version: sql`version + 1` })
+      .set({ status: 'ABORTED', version: sql`version + 1`, ...NO_PUSH_TASK })
       .where('execution_id', '=', executionId)
       .where('status', 'in', ['QUEUED', 'RUNNING'])
       .where('group_id', 'is not', null)
@@ -544,6 +623,7 @@ function newRowsOf(w: WriteSet) {
       ...(r.result
         ? { output: [r.result.output], error: r.result.error, cause: r.result.cause }
         : {}),
+      ...(r.push ? { push: pushDocument(r.push) } : {}),
     }))
   const groups = w.groups
     .filter((g) => g.isNew)

@@ -157,6 +157,11 @@ export interface FramesTable {
   error: string | null
   cause: string | null
   version: Generated<number>
+  /** The push task the frame waits for (migrations/0006), with its dispatcher's lease. */
+  push_task: NullableJsonb
+  lease_owner: string | null
+  lease_until: NullableTimestamp
+  dispatch_count: number | null
 }
 
 export interface ChildGroupsTable {

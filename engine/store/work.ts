@@ -76,6 +76,8 @@ export interface TaskClose {
   readonly taskId: string
   readonly result: TaskResult
   readonly guard: TaskGuard
+  /** The attempt's frame, when known: a push task is kept on its frame's row, not in tasks. */
+  readonly frameId?: string
 }
 
 /**
@@ -120,10 +122,42 @@ export async function closeTasks(
     RETURNING t.id, t.frame_id, t.started_at IS NULL AS was_scheduled,
       (t.timeout_seconds IS NOT NULL OR t.heartbeat_seconds IS NOT NULL) AS has_timers`.execute(trx)
   const withTimers = closed.filter((r) => r.has_timers).map((r) => r.id)
+  for (const r of closed) answer.set(r.id, { frameId: r.frame_id, wasScheduled: r.was_scheduled })
+  const onFrames = [...first.values()].filter(
+    (c) => c.frameId !== undefined && c.guard.tokenHash === undefined && !answer.has(c.taskId),
+  )
+  for (const id of await closePushTasks(trx, onFrames)) {
+    withTimers.push(id)
+    answer.set(id, { frameId: (first.get(id) as TaskClose).frameId as string, wasScheduled: true })
+  }
   if (withTimers.length > 0)
     await trx.deleteFrom('timers').where('task_id', 'in', withTimers).execute()
-  for (const r of closed) answer.set(r.id, { frameId: r.frame_id, wasScheduled: r.was_scheduled })
   return answer
+}
+
+/**
+ * Close push tasks kept on their frames' rows (migrations/0006): each frame gives up its push
+ * task if it still holds that one under the lease the close names. Answers the ids closed.
+ */
+async function closePushTasks(trx: Executor, closes: readonly TaskClose[]): Promise<string[]> {
+  if (closes.length === 0) return []
+  const rows = closes.map((c) => ({
+    id: c.taskId,
+    frame_id: c.frameId,
+    lease_owner: c.guard.leaseOwner ?? null,
+    dispatch_count: c.guard.dispatchCount ?? null,
+  }))
+  const { rows: closed } = await sql<{ id: string }>`
+    UPDATE frames AS f SET push_task = NULL, lease_owner = NULL, lease_until = NULL,
+      dispatch_count = NULL
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS v(id uuid, frame_id uuid, lease_owner text, dispatch_count int)
+    WHERE f.id = ANY(${rows.map((r) => r.frame_id)}::uuid[]) AND f.id = v.frame_id
+      AND f.push_task->>'id' = v.id::text
+      AND (v.lease_owner IS NULL OR f.lease_owner = v.lease_owner)
+      AND (v.dispatch_count IS NULL OR f.dispatch_count = v.dispatch_count)
+    RETURNING v.id`.execute(trx)
+  return closed.map((r) => r.id)
 }
 
 export async function rootFrameId(trx: Executor, executionId: string): Promise<string> {
@@ -138,18 +172,44 @@ export async function rootFrameId(trx: Executor, executionId: string): Promise<s
 
 /**
  * Take over push tasks whose lease ran out: this engine becomes the owner and the dispatch count
- * goes up, so an answer from the previous owner is refused (fencing).
+ * goes up, so an answer from the previous owner is refused (fencing). Push tasks are kept on
+ * their frames' rows; a callback task (.waitForTaskToken) has a tasks row and is taken over
+ * until its call handed it over (STARTED).
  */
 export async function takeExpiredPushTasks(
   trx: Executor,
   engineId: string,
   limit: number,
 ): Promise<PushTask[]> {
+  const { rows: frames } = await sql<{
+    id: string
+    execution_id: string
+    push_task: StoredPushTask
+    dispatch_count: number
+  }>`
+    UPDATE frames AS f SET lease_owner = ${engineId}, dispatch_count = f.dispatch_count + 1,
+      lease_until = clock_timestamp() + make_interval(secs =>
+        coalesce((f.push_task->>'timeout_seconds')::int, 60) + 30)
+    WHERE f.id IN (
+      SELECT id FROM frames WHERE lease_until < clock_timestamp()
+      ORDER BY lease_until LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+    RETURNING f.id, f.execution_id, f.push_task, f.dispatch_count`.execute(trx)
+  const tasks: PushTask[] = frames.map((r) => ({
+    id: r.push_task.id,
+    kind: 'push',
+    executionId: r.execution_id,
+    frameId: r.id,
+    stateName: r.push_task.state_name,
+    attempt: r.push_task.attempt,
+    resource: r.push_task.resource,
+    input: r.push_task.input,
+    timeoutSeconds: r.push_task.timeout_seconds,
+    dispatchCount: r.dispatch_count,
+  }))
   const rows = await trx
     .selectFrom('tasks')
     .select([
       'id',
-      'kind',
       'execution_id',
       'frame_id',
       'state_name',
@@ -159,20 +219,14 @@ export async function takeExpiredPushTasks(
       'timeout_seconds',
       'dispatch_count',
     ])
-    // A callback task (.waitForTaskToken) is taken over until its call handed it over (STARTED).
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('kind', '=', 'push'), eb('status', 'in', ['SCHEDULED', 'STARTED'])]),
-        eb.and([eb('kind', '=', 'callback'), eb('status', '=', 'SCHEDULED')]),
-      ]),
-    )
+    .where('kind', '=', 'callback')
+    .where('status', '=', 'SCHEDULED')
     .where('lease_until', '<', sql<Date>`clock_timestamp()`)
     .orderBy('lease_until')
-    .limit(limit)
+    .limit(Math.max(0, limit - tasks.length))
     .forUpdate()
     .skipLocked()
     .execute()
-  const tasks: PushTask[] = []
   for (const r of rows) {
     const leaseSeconds = (r.timeout_seconds ?? 60) + 30
     await trx
@@ -186,7 +240,7 @@ export async function takeExpiredPushTasks(
       .execute()
     tasks.push({
       id: r.id,
-      kind: r.kind === 'callback' ? 'callback' : 'push',
+      kind: 'callback',
       executionId: r.execution_id,
       frameId: r.frame_id,
       stateName: r.state_name,
@@ -200,8 +254,24 @@ export async function takeExpiredPushTasks(
   return tasks
 }
 
+/** frames.push_task (migrations/0006). */
+interface StoredPushTask {
+  readonly id: string
+  readonly state_name: string
+  readonly attempt: number
+  readonly resource: string
+  readonly input: JsonValue
+  readonly timeout_seconds: number | null
+}
+
 /** On shutdown: give up this engine's push leases so another engine takes them over at once. */
 export async function releaseLeases(db: Executor, engineId: string): Promise<void> {
+  await db
+    .updateTable('frames')
+    .set({ lease_until: sql<Date>`clock_timestamp()` })
+    .where('lease_owner', '=', engineId)
+    .where('lease_until', 'is not', null)
+    .execute()
   await db
     .updateTable('tasks')
     .set({ lease_until: sql<Date>`clock_timestamp()` })

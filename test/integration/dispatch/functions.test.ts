@@ -169,6 +169,53 @@ describeEachBackend('function endpoints over HTTP', (backend: Backend) => {
       expect(r.types.filter((t) => t === 'LambdaFunctionFailed')).toHaveLength(2)
     })
 
+    it('a Parallel that fails gives up the push task of a branch still calling', async () => {
+      // The call is held until the execution has ended, then answered.
+      let answer: (() => void) | undefined
+      h.server.route(`/held-${backend}`, (_call, res) => {
+        answer = () => {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end('{"late":true}')
+        }
+      })
+      await h.register('held', `/held-${backend}`)
+      const branch = (name: string, fn: string) => ({
+        StartAt: name,
+        States: { [name]: { Type: 'Task', Resource: lambdaArn(fn), End: true } },
+      })
+      const executionArn = await h.start({
+        StartAt: 'Both',
+        States: {
+          Both: {
+            Type: 'Parallel',
+            Branches: [branch('Fails', 'raise_exception'), branch('Held', 'held')],
+            End: true,
+          },
+        },
+      })
+      const r = await h.result(executionArn)
+      expect(r.status).toBe('FAILED')
+      expect(r.error).toBe('Exception')
+      // The aborted branch's frame holds no push task: no engine takes its call over.
+      const branches = await h.test.database.db
+        .selectFrom('frames as f')
+        .innerJoin('executions as e', 'e.id', 'f.execution_id')
+        .innerJoin('state_machines as m', 'm.id', 'e.state_machine_id')
+        .select(['f.child_index', 'f.status', 'f.push_task', 'f.lease_until'])
+        .where('m.name', '=', executionArn.split(':')[6] as string)
+        .where('f.group_id', 'is not', null)
+        .orderBy('f.child_index')
+        .execute()
+      expect(branches).toEqual([
+        { child_index: 0, status: 'FAILED', push_task: null, lease_until: null },
+        { child_index: 1, status: 'ABORTED', push_task: null, lease_until: null },
+      ])
+      await until('the held call to arrive', () => answer !== undefined)
+      answer?.()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect((await h.result(executionArn)).types).toEqual(r.types)
+    })
+
     it('Catch routes a function error to its handler state', async () => {
       const r = await h.run(
         {

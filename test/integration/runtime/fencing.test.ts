@@ -100,26 +100,33 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     expect(first.dispatch).toBe(1)
 
     const db = driver.database.db
-    const task = await db.selectFrom('tasks').selectAll().executeTakeFirstOrThrow()
-    expect(task).toMatchObject({ id: first.task, status: 'SCHEDULED', lease_owner: 'fence-a' })
-    // A holds no lock on the task or its execution, only its lease: both rows can be locked.
+    // The push task is kept on its frame's row, with A's lease.
+    expect(await heldTask(driver)).toEqual({
+      task: first.task,
+      lease_owner: 'fence-a',
+      dispatch_count: 1,
+    })
+    // A holds no lock on the frame or its execution, only its lease: both rows can be locked.
     await db.transaction().execute(async (trx) => {
-      await trx.selectFrom('tasks').select('id').forUpdate().noWait().execute()
+      await trx.selectFrom('frames').select('id').forUpdate().noWait().execute()
       await trx.selectFrom('executions').select('id').forUpdate().noWait().execute()
     })
     // The lease (timeout + 30 s, 90 s here) runs out while A is stopped. The test moves its end
     // to now instead of waiting 90 s; nothing else about the take-over is staged.
     await db
-      .updateTable('tasks')
+      .updateTable('frames')
       .set({ lease_until: sql<Date>`clock_timestamp()` })
-      .where('id', '=', task.id)
+      .where('lease_until', 'is not', null)
       .execute()
 
     const b = await start('fence-b')
     const second = await endpoint.next((c) => c.engine === 'fence-b')
     expect(second).toMatchObject({ task: first.task, dispatch: 2 })
-    const taken = await db.selectFrom('tasks').selectAll().executeTakeFirstOrThrow()
-    expect(taken).toMatchObject({ lease_owner: 'fence-b', dispatch_count: 2 })
+    expect(await heldTask(driver)).toEqual({
+      task: first.task,
+      lease_owner: 'fence-b',
+      dispatch_count: 2,
+    })
     return { a, b, first, second, machine, executionStatus: () => executionRow(driver as Driver) }
   }
 
@@ -145,11 +152,8 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     )
     expect(outcome.msg).toBe(DROPPED)
     expect(await snapshot(d)).toEqual(decided)
-    expect(decided.task).toMatchObject({
-      status: 'SUCCEEDED',
-      lease_owner: 'fence-b',
-      dispatch_count: 2,
-    })
+    // B's answer closed the attempt: the frame holds no push task any more.
+    expect(decided.task).toEqual({ task: null, lease_owner: null, dispatch_count: null })
 
     for (const e of [a, b]) expect(await e.stop()).toEqual({ code: 0, signal: null })
   })
@@ -169,7 +173,7 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     // Nothing of A's answer was applied: the task is still B's and open.
     expect(await snapshot(d)).toEqual(before)
     expect(before.execution.status).toBe('RUNNING')
-    expect(before.task).toMatchObject({ status: 'SCHEDULED', lease_owner: 'fence-b' })
+    expect(before.task).toEqual({ task: first.task, lease_owner: 'fence-b', dispatch_count: 2 })
 
     second.answer({ by: 'fence-b' })
     await until('the execution to end', async () => (await executionRow(d)).status !== 'RUNNING')
@@ -303,7 +307,16 @@ async function executionRow(driver: Driver) {
     .executeTakeFirstOrThrow()
 }
 
-/** The execution, its history event types and its one task row, to compare before and after. */
+/** The push task the execution's frame holds (null once answered) and the lease on it. */
+async function heldTask(driver: Driver) {
+  return driver.database.db
+    .selectFrom('frames')
+    .select([sql<string | null>`push_task->>'id'`.as('task'), 'lease_owner', 'dispatch_count'])
+    .where('group_id', 'is', null)
+    .executeTakeFirstOrThrow()
+}
+
+/** The execution, its history event types and its push task, to compare before and after. */
 async function snapshot(driver: Driver) {
   const db = driver.database.db
   const history = await db
@@ -314,10 +327,7 @@ async function snapshot(driver: Driver) {
   return {
     execution: await executionRow(driver),
     types: history.map((h) => h.type),
-    task: await db
-      .selectFrom('tasks')
-      .select(['id', 'status', 'lease_owner', 'dispatch_count'])
-      .executeTakeFirstOrThrow(),
+    task: await heldTask(driver),
   }
 }
 

@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase, type Database } from '../../../engine/store/database.js'
 import { loadMigrations, migrate } from '../../../engine/store/migrate.js'
+import { takeExpiredPushTasks } from '../../../engine/store/work.js'
 import {
   createServerDatabase,
   describeEachBackend,
@@ -103,6 +104,75 @@ describeEachBackend('migrate', (backend) => {
     expect(await database.db.selectFrom('millrace_migrations').selectAll().execute()).toEqual(
       recorded,
     )
+  })
+
+  it('0006 moves open push tasks onto their frames, where the lease loop finds them', async () => {
+    const files = await loadMigrations()
+    const upTo5 = files.filter((m) => m.version <= 5).map((m) => [m.fileName, m.sql])
+    await migrate(test.database, { migrationsDir: await dirOf(Object.fromEntries(upTo5)) })
+    const db = test.database.db
+    const execution = '00000000-0000-4000-8000-000000000001'
+    const frame = '00000000-0000-4000-8000-000000000002'
+    const [open, closed] = [
+      '00000000-0000-4000-8000-000000000003',
+      '00000000-0000-4000-8000-000000000004',
+    ]
+    await sql`
+      WITH m AS (INSERT INTO state_machines (name, role_arn) VALUES ('m', 'r') RETURNING id),
+      r AS (INSERT INTO state_machine_revisions (state_machine_id, revision, definition,
+        definition_hash, role_arn) SELECT id, 1, '{}', 'h', 'r' FROM m RETURNING id, state_machine_id)
+      INSERT INTO executions (id, state_machine_id, revision_id, name, input, started_at)
+      SELECT ${execution}, state_machine_id, id, 'e', '{}', now() FROM r`.execute(db)
+    await sql`INSERT INTO frames (id, execution_id, status) VALUES (${frame}, ${execution}, 'RUNNING')`.execute(
+      db,
+    )
+    await sql`
+      INSERT INTO tasks (id, execution_id, frame_id, state_name, attempt, kind, resource, input,
+        status, timeout_seconds, lease_owner, lease_until, dispatch_count)
+      VALUES
+        (${closed}, ${execution}, ${frame}, 'Call', 1, 'push', 'arn:f', '{"n":1}', 'FAILED', NULL,
+          'engine-a', now(), 1),
+        (${open}, ${execution}, ${frame}, 'Call', 2, 'push', 'arn:f', '{"n":2}', 'SCHEDULED', 5,
+          'engine-a', now() - interval '1 second', 2)`.execute(db)
+
+    await migrate(test.database)
+    const row = await db
+      .selectFrom('frames')
+      .select(['push_task', 'lease_owner', 'dispatch_count'])
+      .executeTakeFirstOrThrow()
+    expect(row).toEqual({
+      push_task: {
+        id: open,
+        state_name: 'Call',
+        attempt: 2,
+        resource: 'arn:f',
+        input: { n: 2 },
+        timeout_seconds: 5,
+      },
+      lease_owner: 'engine-a',
+      dispatch_count: 2,
+    })
+    const left = await db.selectFrom('tasks').select(['id', 'status']).execute()
+    expect(left).toEqual([{ id: closed, status: 'FAILED' }])
+    // Its lease had run out: another engine takes it over from the frame.
+    const taken = await db.transaction().execute((trx) => takeExpiredPushTasks(trx, 'engine-b', 10))
+    expect(taken).toEqual([
+      {
+        id: open,
+        kind: 'push',
+        executionId: execution,
+        frameId: frame,
+        stateName: 'Call',
+        attempt: 2,
+        resource: 'arn:f',
+        input: { n: 2 },
+        timeoutSeconds: 5,
+        dispatchCount: 3,
+      },
+    ])
+    expect(
+      await db.selectFrom('frames').select(['lease_owner', 'dispatch_count']).executeTakeFirst(),
+    ).toEqual({ lease_owner: 'engine-b', dispatch_count: 3 })
   })
 
   it('applies only the files added since the last run', async () => {

@@ -13,6 +13,7 @@ function frame(id: string): FrameRow {
     isNew: true,
     dirty: true,
     status: 'RUNNING',
+    pushTaskId: null,
   }
 }
 
@@ -34,6 +35,29 @@ describe('KnownExecutions', () => {
     expect(kept?.live.frames[0]).toMatchObject({ id: 'f0', isNew: false, dirty: false, version: 3 })
     expect(s.live.frames[0]).toMatchObject({ isNew: true, dirty: true })
     expect(kept?.live.frames[0]).not.toBe(s.live.frames[0])
+  })
+
+  it('keeps the push task each write left on its frame', () => {
+    const known = new KnownExecutions()
+    const s = state(3)
+    const [scheduled, answered, untouched] = s.live.frames as [FrameRow, FrameRow, FrameRow]
+    scheduled.push = {
+      id: 't2',
+      stateName: 'Call',
+      attempt: 1,
+      resource: 'arn:aws:lambda:us-east-1:123456789012:function:echo',
+      input: null,
+      timeoutSeconds: null,
+      leaseOwner: 'engine-a',
+      leaseUntil: new Date(),
+    }
+    answered.pushTaskId = 't1'
+    answered.push = null
+    untouched.pushTaskId = 't0'
+    known.remember('a', s)
+    const kept = known.take('a')?.live.frames ?? []
+    expect(kept.map((f) => f.pushTaskId)).toEqual(['t2', null, 't0'])
+    expect(kept.some((f) => 'push' in f)).toBe(false)
   })
 
   it('take removes the entry; forget and a second take find nothing', () => {
