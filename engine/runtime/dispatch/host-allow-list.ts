@@ -32,6 +32,8 @@ export class HostAllowList {
   private readonly addresses = new BlockList()
   /** Host names allowed by their addresses: the address each was last checked at. */
   private readonly pinned = new Map<string, { address: string; family: 4 | 6 }>()
+  /** Addresses checked against the entries (which never change), and the answer. */
+  private readonly checked = new Map<string, boolean>()
 
   constructor(entries: readonly string[] = DEFAULT_ALLOWED_HOSTS) {
     this.any = entries.includes('*')
@@ -117,7 +119,14 @@ export class HostAllowList {
     return this.names.has(host) || this.suffixes.some((s) => host.endsWith(s))
   }
 
+  /** BlockList.check builds a SocketAddress per call; every push task asks about its host. */
   private addressAllowed(address: string, family: number): boolean {
-    return this.addresses.check(address, family === 6 ? 'ipv6' : 'ipv4')
+    let allowed = this.checked.get(address)
+    if (allowed === undefined) {
+      allowed = this.addresses.check(address, family === 6 ? 'ipv6' : 'ipv4')
+      if (this.checked.size >= MAX_PINNED) this.checked.clear()
+      this.checked.set(address, allowed)
+    }
+    return allowed
   }
 }
