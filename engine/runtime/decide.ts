@@ -313,16 +313,7 @@ class Decision {
     }
     if (kind === 'push') {
       // Kept on the frame's row (store.FramePushTask): no row of its own.
-      this.scheduledPush.set(row.id, {
-        id: command.taskId,
-        stateName: command.stateName,
-        attempt: command.attempt,
-        resource: command.resource.arn,
-        input: command.input,
-        timeoutSeconds: command.timeoutSeconds ?? null,
-        leaseOwner: this.ctx.engineId,
-        leaseUntil,
-      })
+      this.scheduledPush.set(row.id, { ...dispatched, leaseOwner: this.ctx.engineId, leaseUntil })
       this.effects.pushTasks.push(dispatched)
       return
     }

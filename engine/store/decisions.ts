@@ -58,13 +58,10 @@ export interface FrameRow {
 }
 
 /** A push task (function endpoint) kept on the row of the frame that waits for it. */
-export interface FramePushTask {
-  readonly id: string
-  readonly stateName: string
-  readonly attempt: number
-  readonly resource: string
-  readonly input: JsonValue
-  readonly timeoutSeconds: number | null
+export interface FramePushTask extends Pick<
+  PushTask,
+  'id' | 'stateName' | 'attempt' | 'resource' | 'input' | 'timeoutSeconds'
+> {
   readonly leaseOwner: string
   readonly leaseUntil: Date
 }
