@@ -132,6 +132,7 @@ $$;
 CREATE OR REPLACE FUNCTION millrace_write_decisions(doc jsonb) RETURNS uuid[]
 LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
+  all_decisions jsonb;
   d jsonb;
   r jsonb;
   held jsonb;
@@ -147,8 +148,10 @@ DECLARE
   i integer;
 BEGIN
   -- Loops index the arrays: a FOR over a query would start an executor for each.
-  FOR n IN 0 .. jsonb_array_length(doc->'decisions') - 1 LOOP
-    d := doc->'decisions'->n;
+  -- Taken out once: `doc->'decisions'->n` would copy the whole array for every decision.
+  all_decisions := doc->'decisions';
+  FOR n IN 0 .. jsonb_array_length(all_decisions) - 1 LOOP
+    d := all_decisions->n;
     eid := (d->>'id')::uuid;
     fin := d->'finish';
     UPDATE executions SET next_event_id = (d->>'next_event_id')::int, version = version + 1,

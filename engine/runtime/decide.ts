@@ -560,7 +560,7 @@ class Decision {
     const scheduled = this.scheduledPush.get(row.id)
     if (scheduled !== undefined && scheduled.id === waitsFor) row.push = scheduled
     else if (row.pushTaskId !== null && row.pushTaskId !== waitsFor) row.push = null
-    else delete row.push
+    else row.push = undefined
   }
 
   plan(): StartPlan {

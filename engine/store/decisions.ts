@@ -51,10 +51,10 @@ export interface FrameRow {
   /** The push task the row holds (migrations/0006): its id, or null. */
   pushTaskId: string | null
   /**
-   * What the write does to the row's push task: absent keeps it, a task (scheduled by this
+   * What the write does to the row's push task: undefined keeps it, a task (scheduled by this
    * decision) replaces it, null clears it (answered, or the frame moved on).
    */
-  push?: FramePushTask | null
+  push?: FramePushTask | null | undefined
 }
 
 /** A push task (function endpoint) kept on the row of the frame that waits for it. */
@@ -69,7 +69,7 @@ export interface FramePushTask extends Pick<
 /** A frame as its write left the database (mutated: the decision's rows are its own). */
 export function settleFrame(f: FrameRow): void {
   if (f.push !== undefined) f.pushTaskId = f.push === null ? null : f.push.id
-  delete f.push
+  f.push = undefined
   f.isNew = false
   f.dirty = false
 }
