@@ -5,9 +5,9 @@
 -- the next task inserted) and checked three foreign keys. A frame runs one state at a time, so it
 -- waits for at most one push task: keeping that attempt (what to call, its input and the
 -- dispatcher's lease) on the frame row, which the result updates anyway, removes the task's insert,
--- its close and their key checks: 14-33% less PostgreSQL CPU per execution in the W2 benchmark
--- (same-run pairs). Activity and callback tasks keep their tasks rows: they are found by token and
--- handed to pollers.
+-- its close and their key checks: a median 15% less PostgreSQL CPU per execution in the W2
+-- benchmark over nine same-run pairs. Activity and callback tasks keep their tasks rows: they
+-- are found by token and handed to pollers.
 --
 -- frames.push_task is {id, state_name, attempt, resource, input, timeout_seconds} while the frame
 -- waits for that push task, else NULL; lease_owner, lease_until and dispatch_count are the
