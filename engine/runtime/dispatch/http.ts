@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { Agent } from 'undici'
 import {
@@ -263,22 +264,9 @@ export class HttpDispatcher {
         res.body.destroy()
         return { kind: 'too-large' }
       }
-      const chunks: Buffer[] = []
-      let size = 0
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        size += chunk.length
-        if (size > MAX_PAYLOAD_BYTES) {
-          res.body.destroy()
-          return { kind: 'too-large' }
-        }
-        chunks.push(chunk)
-      }
-      return {
-        kind: 'response',
-        status: res.statusCode,
-        headers: res.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      }
+      const body = await readCapped(res.body, MAX_PAYLOAD_BYTES)
+      if (body === undefined) return { kind: 'too-large' }
+      return { kind: 'response', status: res.statusCode, headers: res.headers, body }
     } catch (err) {
       if (timedOut) return { kind: 'timeout' }
       const e = err as NodeJS.ErrnoException
@@ -360,6 +348,26 @@ function hostNotAllowed(url: URL, what: string): TaskOutcome {
     'Millrace.HostNotAllowed',
     `The host ${url.hostname} of ${what} is not on the engine's allow-list (MILLRACE_ALLOWED_HOSTS)`,
   )
+}
+
+/**
+ * A response body as text, or undefined once it passes `max` bytes (the rest is discarded).
+ * Events rather than `for await`: an async iterator costs a promise per chunk on every call.
+ */
+function readCapped(body: Readable, max: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > max) {
+        body.destroy()
+        resolve(undefined)
+      } else chunks.push(chunk)
+    })
+    body.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    body.once('error', reject)
+  })
 }
 
 function millraceHeaders(task: PushTask, requestId: string): Record<string, string> {

@@ -189,6 +189,78 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     for (const e of [a, b]) expect(await e.stop()).toEqual({ code: 0, signal: null })
   })
 
+  it('an engine killed inside its calls: another takes every push task over from the frames', async () => {
+    const COUNT = 40
+    // The Wait lets engine A, not the test process's engine, schedule and call the Tasks.
+    const CALLS = {
+      StartAt: 'Nap',
+      States: {
+        Nap: { Type: 'Wait', Seconds: 1, Next: 'One' },
+        One: { Type: 'Task', Resource: FUNCTION, Next: 'Two' },
+        Two: { Type: 'Task', Resource: FUNCTION, Next: 'Three' },
+        Three: { Type: 'Task', Resource: FUNCTION, End: true },
+      },
+    }
+    const echo = (input: unknown) => {
+      const o = input as { counter?: number }
+      return { ...o, counter: (o.counter ?? 0) + 1 }
+    }
+    server = await createServerDatabase()
+    driver = await openDriver(server.url, { timeScale: 0.1 })
+    endpoint = await startEndpoint((call) =>
+      // Engine A's calls of the second Task never answer: A is killed inside them.
+      call.engine === 'killed-a' && (call.input as { counter?: number }).counter === 1
+        ? undefined
+        : echo(call.input),
+    )
+    const machine = await createMachine(driver, 'calls', CALLS)
+    const start = (engineId: string) =>
+      EngineProcess.start({
+        databaseUrl: (server as ServerTestDatabase).url,
+        engineId,
+        pollMs: 100,
+        entry: ['test/integration/runtime/fixtures/push-engine.ts'],
+        env: { MILLRACE_PUSH_URL: (endpoint as Endpoint).url },
+      })
+    const a = await start('killed-a')
+    await startExecutions(driver, machine.arn, COUNT, (i) => ({ i }))
+    const db = driver.database.db
+    const held = (endpoint).calls
+    await until(
+      'A to be inside every second call',
+      () =>
+        held.filter(
+          (c) => c.engine === 'killed-a' && (c.input as { counter?: number }).counter === 1,
+        ).length === COUNT,
+    )
+    a.signal('SIGKILL')
+    // A's leases (timeout + 30 s) run out; the test moves their end to now.
+    const leased = await db
+      .updateTable('frames')
+      .set({ lease_until: sql<Date>`clock_timestamp()` })
+      .where('lease_owner', '=', 'killed-a')
+      .returning(sql<string>`push_task->>'id'`.as('task'))
+      .execute()
+    expect(leased).toHaveLength(COUNT)
+
+    const b = await start('taker-b')
+    await allEnded(driver.database, machine.id)
+    const done = await checkExactlyOnce(driver.database, machine.id, (_name, input) =>
+      reference(CALLS, input, (task) => ({ kind: 'succeeded', output: echo(task.input) })),
+    )
+    expect(done.checked).toBe(COUNT)
+    expect(done.problems.slice(0, 10)).toEqual([])
+    // B called each taken task once more under the same task id, dispatch 2.
+    const taken = new Set(leased.map((r) => r.task))
+    const again = held.filter((c) => c.engine === 'taker-b' && taken.has(c.task))
+    expect(again.map((c) => c.dispatch)).toEqual(Array.from({ length: COUNT }, () => 2))
+    expect(new Set(again.map((c) => c.task)).size).toBe(COUNT)
+    expect(
+      await db.selectFrom('frames').select('id').where('lease_until', 'is not', null).execute(),
+    ).toEqual([])
+    expect(await b.stop()).toEqual({ code: 0, signal: null })
+  })
+
   it('refuses frame writes computed from a stale read: frames are fenced by version', async () => {
     server = await createServerDatabase()
     driver = await openDriver(server.url)
@@ -341,20 +413,27 @@ interface Call {
 
 interface Endpoint {
   readonly url: string
+  /** Every call received, in order. */
+  readonly calls: readonly Call[]
   /** The first call (made or to come) that matches. */
   next(match: (call: Call) => boolean, deadlineMs?: number): Promise<Call>
   close(): Promise<void>
 }
 
-/** A function endpoint on 127.0.0.1 that holds every call until the test answers it. */
-async function startEndpoint(): Promise<Endpoint> {
+/**
+ * A function endpoint on 127.0.0.1 that holds every call until the test answers it, or answers
+ * at once what `autoAnswer` answers (undefined: hold it).
+ */
+async function startEndpoint(
+  autoAnswer?: (call: Call) => JsonValue | undefined,
+): Promise<Endpoint> {
   const calls: Call[] = []
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const q = new URL(req.url ?? '/', 'http://localhost').searchParams
-      calls.push({
+      const call: Call = {
         task: q.get('task') ?? '',
         dispatch: Number(q.get('dispatch')),
         engine: q.get('engine') ?? '',
@@ -363,7 +442,10 @@ async function startEndpoint(): Promise<Endpoint> {
           res.writeHead(200, { 'content-type': 'application/json' })
           res.end(JSON.stringify(output))
         },
-      })
+      }
+      calls.push(call)
+      const output = autoAnswer?.(call)
+      if (output !== undefined) call.answer(output)
     })
   })
   server.listen(0, '127.0.0.1')
@@ -371,6 +453,7 @@ async function startEndpoint(): Promise<Endpoint> {
   const { port } = server.address() as AddressInfo
   return {
     url: `http://127.0.0.1:${port}/invoke`,
+    calls,
     async next(match, deadlineMs = 30_000) {
       let found: Call | undefined
       await until(
