@@ -225,7 +225,7 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     const a = await start('killed-a')
     await startExecutions(driver, machine.arn, COUNT, (i) => ({ i }))
     const db = driver.database.db
-    const held = (endpoint).calls
+    const held = endpoint.calls
     await until(
       'A to be inside every second call',
       () =>
