@@ -73,6 +73,17 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     },
   }
 
+  /** An engine process whose push tasks are calls to the test's endpoint (debug logs on). */
+  const startPushEngine = (engineId: string) =>
+    EngineProcess.start({
+      databaseUrl: (server as ServerTestDatabase).url,
+      engineId,
+      pollMs: 100,
+      logLevel: 'debug',
+      entry: ['test/integration/runtime/fixtures/push-engine.ts'],
+      env: { MILLRACE_PUSH_URL: (endpoint as Endpoint).url },
+    })
+
   /**
    * Engine A dispatches the push task and is SIGSTOPped inside the call; its lease runs out;
    * engine B takes the task over and calls the endpoint again. Answers both calls, unanswered.
@@ -84,16 +95,7 @@ describeMultiConnection('a paused engine cannot write once another has taken its
     driver = await openDriver(server.url, { timeScale: 0.1 })
     endpoint = await startEndpoint()
     const machine = await createMachine(driver, 'fenced', FENCED)
-    const start = (engineId: string) =>
-      EngineProcess.start({
-        databaseUrl: (server as ServerTestDatabase).url,
-        engineId,
-        pollMs: 100,
-        logLevel: 'debug',
-        entry: ['test/integration/runtime/fixtures/push-engine.ts'],
-        env: { MILLRACE_PUSH_URL: (endpoint as Endpoint).url },
-      })
-    const a = await start('fence-a')
+    const a = await startPushEngine('fence-a')
     await startExecutions(driver, machine.arn, 1, () => ({ order: 42 }))
     const first = await endpoint.next((c) => c.engine === 'fence-a')
     a.signal('SIGSTOP')
@@ -119,7 +121,7 @@ describeMultiConnection('a paused engine cannot write once another has taken its
       .where('lease_until', 'is not', null)
       .execute()
 
-    const b = await start('fence-b')
+    const b = await startPushEngine('fence-b')
     const second = await endpoint.next((c) => c.engine === 'fence-b')
     expect(second).toMatchObject({ task: first.task, dispatch: 2 })
     expect(await heldTask(driver)).toEqual({
@@ -214,15 +216,7 @@ describeMultiConnection('a paused engine cannot write once another has taken its
         : echo(call.input),
     )
     const machine = await createMachine(driver, 'calls', CALLS)
-    const start = (engineId: string) =>
-      EngineProcess.start({
-        databaseUrl: (server as ServerTestDatabase).url,
-        engineId,
-        pollMs: 100,
-        entry: ['test/integration/runtime/fixtures/push-engine.ts'],
-        env: { MILLRACE_PUSH_URL: (endpoint as Endpoint).url },
-      })
-    const a = await start('killed-a')
+    const a = await startPushEngine('killed-a')
     await startExecutions(driver, machine.arn, COUNT, (i) => ({ i }))
     const db = driver.database.db
     const held = endpoint.calls
@@ -243,7 +237,7 @@ describeMultiConnection('a paused engine cannot write once another has taken its
       .execute()
     expect(leased).toHaveLength(COUNT)
 
-    const b = await start('taker-b')
+    const b = await startPushEngine('taker-b')
     await allEnded(driver.database, machine.id)
     const done = await checkExactlyOnce(driver.database, machine.id, (_name, input) =>
       reference(CALLS, input, (task) => ({ kind: 'succeeded', output: echo(task.input) })),
