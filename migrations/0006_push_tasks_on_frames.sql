@@ -107,8 +107,6 @@ $$;
 --   moved               task attempts the decision consumes: {id, from_status, to_status,
 --                       lease_owner, dispatch_count, token_hash}; each must still be as the
 --                       decision saw it
---   push_closes         push tasks the decision consumes whose frame it does not update:
---                       {frame_id, id, lease_owner, dispatch_count}, cleared from the frame
 --   closed              tasks whose timeout and heartbeat timers go
 --   frame_updates       {id, version, status, snapshot, result: {output, error, cause},
 --                       push, consumes}: push (present when the frame's push task changes) is
@@ -187,21 +185,6 @@ BEGIN
             r->>'id', r->>'from_status' USING ERRCODE = 'serialization_failure';
         END IF;
         moved := moved || (r->>'id')::uuid;
-      END LOOP;
-    END IF;
-
-    IF d ? 'push_closes' THEN
-      FOR i IN 0 .. jsonb_array_length(d->'push_closes') - 1 LOOP
-        r := d->'push_closes'->i;
-        UPDATE frames SET push_task = NULL, lease_owner = NULL, lease_until = NULL,
-          dispatch_count = NULL
-        WHERE id = (r->>'frame_id')::uuid AND push_task->>'id' = r->>'id'
-          AND (r->>'lease_owner' IS NULL OR lease_owner = r->>'lease_owner')
-          AND (r->>'dispatch_count' IS NULL OR dispatch_count = (r->>'dispatch_count')::int);
-        IF NOT FOUND THEN
-          RAISE EXCEPTION 'millrace: push task % is no longer open as the decision saw it',
-            r->>'id' USING ERRCODE = 'serialization_failure';
-        END IF;
       END LOOP;
     END IF;
 

@@ -104,10 +104,7 @@ async function invoke<I, O>(
  * signal) should not pay for them. The getters are the object's own: spreading it or logging
  * it shows every field.
  */
-function callContext(
-  req: { readonly headers: IncomingMessage['headers'] },
-  res: ServerResponse,
-): FunctionContext {
+function callContext(req: HasHeaders, res: ServerResponse): FunctionContext {
   let signal: AbortSignal | undefined
   return {
     get idempotencyKey() {

@@ -288,7 +288,6 @@ class Decision {
     const { now } = this.ctx
     const kind =
       command.resource.kind === 'activity' ? 'activity' : command.taskToken ? 'callback' : 'push'
-    const leaseUntil = new Date(now + pushLeaseMs(command.timeoutSeconds))
     if (command.timeoutSeconds !== undefined) {
       this.timer(
         row.id,
@@ -298,21 +297,10 @@ class Decision {
         command.taskId,
       )
     }
-    const dispatched: store.PushTask = {
-      id: command.taskId,
-      kind: kind === 'callback' ? 'callback' : 'push',
-      executionArn: this.ctx.execution.id,
-      executionId: this.ctx.executionId,
-      frameId: row.id,
-      stateName: command.stateName,
-      attempt: command.attempt,
-      resource: command.resource.arn,
-      input: command.input,
-      timeoutSeconds: command.timeoutSeconds ?? null,
-      dispatchCount: 1,
-    }
     if (kind === 'push') {
       // Kept on the frame's row (store.FramePushTask): no row of its own.
+      const dispatched = this.dispatched(row, command, kind)
+      const leaseUntil = new Date(now + pushLeaseMs(command.timeoutSeconds))
       this.scheduledPush.set(row.id, { ...dispatched, leaseOwner: this.ctx.engineId, leaseUntil })
       this.effects.pushTasks.push(dispatched)
       return
@@ -331,7 +319,7 @@ class Decision {
       timeoutSeconds: command.timeoutSeconds ?? null,
       heartbeatSeconds: command.heartbeatSeconds ?? null,
       leaseOwner: kind === 'activity' ? null : this.ctx.engineId,
-      leaseUntil: kind === 'activity' ? null : leaseUntil,
+      leaseUntil: kind === 'activity' ? null : new Date(now + pushLeaseMs(command.timeoutSeconds)),
     }
     this.tasks.push(task)
     if (command.heartbeatSeconds !== undefined) {
@@ -344,7 +332,28 @@ class Decision {
       )
     }
     if (kind === 'activity') this.effects.newActivityTasks.push(task.activityName as string)
-    else this.effects.pushTasks.push(dispatched)
+    else this.effects.pushTasks.push(this.dispatched(row, command, kind))
+  }
+
+  /** A task the engine calls out for once the decision commits (a push or callback task). */
+  private dispatched(
+    row: store.FrameRow,
+    command: Extract<Command, { kind: 'ScheduleTask' }>,
+    kind: store.PushTask['kind'],
+  ): store.PushTask {
+    return {
+      id: command.taskId,
+      kind,
+      executionArn: this.ctx.execution.id,
+      executionId: this.ctx.executionId,
+      frameId: row.id,
+      stateName: command.stateName,
+      attempt: command.attempt,
+      resource: command.resource.arn,
+      input: command.input,
+      timeoutSeconds: command.timeoutSeconds ?? null,
+      dispatchCount: 1,
+    }
   }
 
   /**

@@ -318,8 +318,8 @@ export async function writeDecision(db: Executor, w: WriteSet, checks: WriteChec
  * had), changed frames (guarded by their versions) and groups, the voiding of what ended frames
  * left behind, the new rows and the notifications. Outside a transaction the statement is its
  * own transaction: the decisions share one round trip and one commit. Answers the executions
- * whose decisions were refused because another decision came first (nothing of those is
- * written). Throws FencingError, with nothing written, when a task attempt or frame changed
+ * whose decisions were refused (nothing of those is written): another decision came first, or
+ * the decision answers a push task on a frame it does not change. Throws FencingError, with nothing written, when a task attempt or frame changed
  * although its execution's version did not.
  */
 export async function writeDecisions(
@@ -330,25 +330,38 @@ export async function writeDecisions(
   const sorted = [...decisions].sort((a, b) =>
     a.writeSet.executionId < b.writeSet.executionId ? -1 : 1,
   )
-  const doc = {
-    decisions: sorted.map(decisionDocument),
-    ...newRows(sorted.map((d) => d.writeSet)),
-  }
-  const { rows } = await sql<{ refused: string[] }>`
-    SELECT millrace_write_decisions(${JSON.stringify(doc)}::jsonb) AS refused`
-    .execute(db)
-    .catch((err: unknown) => {
-      throw isFenced(err) ? new FencingError((err as Error).message) : err
-    })
+  const refused = new Set<string>()
+  const documents: object[] = []
   for (const d of sorted) {
-    if (rows[0]?.refused.includes(d.writeSet.executionId)) continue
+    const document = decisionDocument(d)
+    if (document === undefined) refused.add(d.writeSet.executionId)
+    else documents.push(document)
+  }
+  if (documents.length > 0) {
+    // The new rows of a decision left out are not inserted: its execution is not written.
+    const doc = { decisions: documents, ...newRows(sorted.map((d) => d.writeSet)) }
+    const { rows } = await sql<{ refused: string[] }>`
+      SELECT millrace_write_decisions(${JSON.stringify(doc)}::jsonb) AS refused`
+      .execute(db)
+      .catch((err: unknown) => {
+        throw isFenced(err) ? new FencingError((err as Error).message) : err
+      })
+    for (const id of rows[0]?.refused ?? []) refused.add(id)
+  }
+  for (const d of sorted) {
+    if (refused.has(d.writeSet.executionId)) continue
     for (const r of d.writeSet.frames) if (!r.isNew && r.dirty) r.version += 1
   }
-  return new Set(rows[0]?.refused)
+  return refused
 }
 
-/** A decision as millrace_write_decisions reads it, but its new rows (see the migration). */
-function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
+/**
+ * A decision as millrace_write_decisions reads it, but its new rows (see the migration); or
+ * undefined when it cannot be written: it answers a push task on a frame it does not change.
+ * (Applying an answer changes the frame that waits for it; one that does not wait for it any
+ * more, having ended, no longer holds the task, so the answer is stale.)
+ */
+function decisionDocument({ writeSet: w, checks }: DecisionWrite): object | undefined {
   const f = w.finish
   const closed = checks.transitions
     .filter((t) => t.to !== 'STARTED' && t.hasTimers !== false)
@@ -368,7 +381,6 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
   for (const t of checks.transitions) {
     if (t.pushFrameId === undefined) continue
     consumed.set(t.pushFrameId, {
-      frame_id: t.pushFrameId,
       id: t.taskId,
       lease_owner: t.leaseOwner ?? null,
       dispatch_count: t.dispatchCount ?? null,
@@ -389,6 +401,7 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
         ...(consumes ? { consumes } : {}),
       }
     })
+  if (consumed.size > 0) return undefined
   const groupUpdates = w.groups
     .filter((g) => !g.isNew && g.dirty)
     .map((g) => ({
@@ -415,7 +428,6 @@ function decisionDocument({ writeSet: w, checks }: DecisionWrite): object {
         }
       : {}),
     ...part('moved', moved),
-    ...part('push_closes', [...consumed.values()]),
     ...part('closed', closed),
     ...part('frame_updates', frameUpdates),
     ...part('group_updates', groupUpdates),

@@ -22,8 +22,8 @@ export interface ResolvedHost {
   readonly family?: 4 | 6
 }
 
-/** Checked host names remembered at most (all are forgotten when the map is full). */
-const MAX_PINNED = 1000
+/** Checked host names, and checked addresses, remembered at most (a full map is emptied). */
+const MAX_REMEMBERED = 1000
 
 export class HostAllowList {
   private readonly any: boolean
@@ -82,7 +82,7 @@ export class HostAllowList {
     if (!resolved.every((r) => this.addressAllowed(r.address, r.family))) return undefined
     const first = resolved[0] as { address: string; family: number }
     const pin = { address: first.address, family: first.family === 6 ? (6 as const) : (4 as const) }
-    if (this.pinned.size >= MAX_PINNED) this.pinned.clear()
+    if (this.pinned.size >= MAX_REMEMBERED) this.pinned.clear()
     this.pinned.set(host, pin)
     return pin
   }
@@ -124,7 +124,7 @@ export class HostAllowList {
     let allowed = this.checked.get(address)
     if (allowed === undefined) {
       allowed = this.addresses.check(address, family === 6 ? 'ipv6' : 'ipv4')
-      if (this.checked.size >= MAX_PINNED) this.checked.clear()
+      if (this.checked.size >= MAX_REMEMBERED) this.checked.clear()
       this.checked.set(address, allowed)
     }
     return allowed

@@ -136,17 +136,29 @@ describeEachBackend('writeDecisions: many executions in one statement', (backend
   it('answers a push task kept on its frame once, and only under its lease', async () => {
     const [a] = heads as [(typeof heads)[0]]
     const { frameId, taskId } = await pushTaskOnFrame(a.id)
-    const answer = (leaseOwner: string, version: number, nextEventId: number) =>
-      appendEvent(a.id, version, nextEventId, [
-        {
-          taskId,
-          pushFrameId: frameId,
-          from: 'SCHEDULED',
-          to: 'SUCCEEDED',
-          leaseOwner,
-          dispatchCount: 1,
-        },
-      ])
+    const [frame] = await decisions.loadFrames(test.database.db, [frameId])
+    if (!frame) throw new Error('the execution has a frame')
+    const transition = (leaseOwner: string): decisions.TaskTransition => ({
+      taskId,
+      pushFrameId: frameId,
+      from: 'SCHEDULED',
+      to: 'SUCCEEDED',
+      leaseOwner,
+      dispatchCount: 1,
+    })
+    // The answer moves the frame on (as applying it does): the frame's update checks the lease.
+    const answer = (leaseOwner: string, version: number, nextEventId: number) => {
+      const w = appendEvent(a.id, version, nextEventId, [transition(leaseOwner)])
+      frame.dirty = true
+      frame.push = null
+      return { ...w, writeSet: { ...w.writeSet, frames: [frame] } }
+    }
+    // An answer whose decision leaves the frame alone (it no longer waits for the task): refused
+    // before anything is sent.
+    const unchanged = appendEvent(a.id, a.version, a.next_event_id, [transition('engine-a')])
+    expect([...(await decisions.writeDecisions(test.database.db, [unchanged]))]).toEqual([a.id])
+    expect(await markers()).toEqual([])
+    expect(await heldTask(frameId)).toBe(taskId)
     // Another engine's lease (taken over): refused, nothing written.
     await expect(
       decisions.writeDecisions(test.database.db, [answer('engine-b', a.version, a.next_event_id)]),
