@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
-import { Agent } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 import {
   dataLimitCause,
   isObject,
@@ -240,40 +239,25 @@ export class HttpDispatcher {
   }
 
   /**
-   * One HTTP request: no redirects (undici's request never follows them), the answer read up
+   * One HTTP request: no redirects (undici's dispatch never follows them), the answer read up
    * to 256 KiB (a larger one is cut off: too-large), a timeout over the whole exchange.
    */
-  private async call(req: CallRequest): Promise<CallResult> {
-    const abort = new AbortController()
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      abort.abort()
-    }, req.timeoutMs)
-    try {
-      const res = await this.agent.request({
-        origin: req.url.origin,
-        path: `${req.url.pathname}${req.url.search}`,
-        method: req.method,
-        headers: req.headers,
-        ...(req.body !== undefined ? { body: req.body } : {}),
-        signal: abort.signal,
-      })
-      const declared = Number(res.headers['content-length'])
-      if (Number.isFinite(declared) && declared > MAX_PAYLOAD_BYTES) {
-        res.body.destroy()
-        return { kind: 'too-large' }
-      }
-      const body = await readCapped(res.body, MAX_PAYLOAD_BYTES)
-      if (body === undefined) return { kind: 'too-large' }
-      return { kind: 'response', status: res.statusCode, headers: res.headers, body }
-    } catch (err) {
-      if (timedOut) return { kind: 'timeout' }
-      const e = err as NodeJS.ErrnoException
-      return { kind: 'network', code: e.code ?? 'ERROR', message: e.message }
-    } finally {
-      clearTimeout(timer)
-    }
+  private call(req: CallRequest): Promise<CallResult> {
+    return new Promise((settle) => {
+      const reader = new ResponseReader(settle, MAX_PAYLOAD_BYTES)
+      const timer = setTimeout(() => reader.timeOut(), req.timeoutMs)
+      reader.onSettled = () => clearTimeout(timer)
+      this.agent.dispatch(
+        {
+          origin: req.url.origin,
+          path: `${req.url.pathname}${req.url.search}`,
+          method: req.method,
+          headers: req.headers,
+          ...(req.body !== undefined ? { body: req.body } : {}),
+        },
+        reader,
+      )
+    })
   }
 
   private limit(key: string, max: number | null): Semaphore {
@@ -351,23 +335,72 @@ function hostNotAllowed(url: URL, what: string): TaskOutcome {
 }
 
 /**
- * A response body as text, or undefined once it passes `max` bytes (the rest is discarded).
- * Events rather than `for await`: an async iterator costs a promise per chunk on every call.
+ * Reads one response for `call` through undici's handler interface: the body is collected as
+ * it arrives, with no stream or AbortSignal per call. Settles once: with the response, too-large
+ * (the declared or read length passes `max`; the exchange is aborted), a timeout (aborted too)
+ * or a network error.
  */
-function readCapped(body: Readable, max: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > max) {
-        body.destroy()
-        resolve(undefined)
-      } else chunks.push(chunk)
-    })
-    body.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    body.once('error', reject)
-  })
+class ResponseReader implements Dispatcher.DispatchHandler {
+  onSettled: () => void = () => {}
+  private controller: Dispatcher.DispatchController | undefined
+  private settled = false
+  private status = 0
+  private headers: ResponseHeaders = {}
+  private readonly chunks: Buffer[] = []
+  private size = 0
+
+  constructor(
+    private readonly settle: (result: CallResult) => void,
+    private readonly max: number,
+  ) {}
+
+  timeOut(): void {
+    this.finish({ kind: 'timeout' })
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller
+    // Timed out while it waited for a connection: give the connection back at once.
+    if (this.settled) controller.abort(new Error('millrace: call abandoned'))
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: ResponseHeaders,
+  ): void {
+    this.status = statusCode
+    this.headers = headers
+    const declared = Number(headers['content-length'])
+    if (Number.isFinite(declared) && declared > this.max) this.finish({ kind: 'too-large' })
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.size += chunk.length
+    if (this.size > this.max) this.finish({ kind: 'too-large' })
+    else this.chunks.push(chunk)
+  }
+
+  onResponseEnd(): void {
+    const body = Buffer.concat(this.chunks, this.size).toString('utf8')
+    this.finish({ kind: 'response', status: this.status, headers: this.headers, body })
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, err: Error): void {
+    const e = err as NodeJS.ErrnoException
+    this.finish({ kind: 'network', code: e.code ?? 'ERROR', message: e.message })
+  }
+
+  private finish(result: CallResult): void {
+    if (this.settled) return
+    this.settled = true
+    this.onSettled()
+    this.settle(result)
+    // Anything but a complete answer leaves the exchange unfinished: end it, freeing the socket.
+    if (result.kind === 'too-large' || result.kind === 'timeout') {
+      this.controller?.abort(new Error(`millrace: call ended (${result.kind})`))
+    }
+  }
 }
 
 function millraceHeaders(task: PushTask, requestId: string): Record<string, string> {

@@ -86,6 +86,32 @@ describeEachBackend('function endpoints over HTTP', (backend: Backend) => {
       expect(r.error).toBe('States.Timeout')
       expect(r.types).toContain('LambdaFunctionTimedOut')
     })
+
+    it('an answer streamed without a length is cut off past 256 KiB and its connection closed', async () => {
+      let closedEarly = false
+      h.server.route('/endless', (_call, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        const chunk = `"${'b'.repeat(64 * 1024)}"`
+        const timer = setInterval(() => res.write(chunk), 5)
+        res.on('close', () => {
+          clearInterval(timer)
+          closedEarly = !res.writableEnded
+        })
+      })
+      await h.register('endless', '/endless')
+      const r = await h.run(oneTask(lambdaArn('endless')))
+      expect(r.error).toBe('States.DataLimitExceeded')
+      await until('the endless answer loses its connection', () => closedEarly, 10_000)
+    })
+
+    it('a call that times out gives its connection up', async () => {
+      let closed = false
+      h.server.route('/silent', (_call, res) => res.on('close', () => (closed = true)))
+      await h.register('silent', '/silent')
+      const r = await h.run(oneTask(lambdaArn('silent'), { TimeoutSeconds: 1 }))
+      expect(r.error).toBe('States.Timeout')
+      await until('the silent endpoint loses its connection', () => closed, 10_000)
+    })
   })
 
   describe('lambda:invoke', () => {
