@@ -10,6 +10,7 @@ import {
   type TaskResource,
 } from '../../asl/index.js'
 import type { PushTask } from '../../store/decisions.js'
+import type { FunctionRow } from '../../store/functions.js'
 import type { Database, Unlisten } from '../../store/index.js'
 import type { TaskOutcome } from '../run-in-memory.js'
 import { FunctionRegistry } from './function-registry.js'
@@ -103,6 +104,7 @@ export class HttpDispatcher {
   private readonly log: Logger | undefined
   private readonly defaultLimit: number
   private readonly limits = new Map<string, Semaphore>()
+  private readonly urls = new WeakMap<FunctionRow, URL>()
   private readonly agent: Agent
   private unlisten: Unlisten | undefined
   private readonly region: string
@@ -169,7 +171,7 @@ export class HttpDispatcher {
         `Function not found: ${arn} (register it with PUT /v1/functions/${name})`,
       )
     }
-    const url = new URL(fn.url)
+    const url = this.urlOf(fn)
     if (!(await this.allow.check(url.hostname))) return hostNotAllowed(url, `function ${name}`)
     const requestId = randomUUID()
     const seconds = Math.min(fn.timeoutSeconds, task.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS)
@@ -258,6 +260,16 @@ export class HttpDispatcher {
         reader,
       )
     })
+  }
+
+  /** A function's URL, parsed once per registry row (the registry hands out the row it cached). */
+  private urlOf(fn: FunctionRow): URL {
+    let url = this.urls.get(fn)
+    if (!url) {
+      url = new URL(fn.url)
+      this.urls.set(fn, url)
+    }
+    return url
   }
 
   private limit(key: string, max: number | null): Semaphore {
