@@ -246,9 +246,7 @@ export class HttpDispatcher {
    */
   private call(req: CallRequest): Promise<CallResult> {
     return new Promise((settle) => {
-      const reader = new ResponseReader(settle, MAX_PAYLOAD_BYTES)
-      const timer = setTimeout(() => reader.timeOut(), req.timeoutMs)
-      reader.onSettled = () => clearTimeout(timer)
+      const reader = new ResponseReader(settle, MAX_PAYLOAD_BYTES, req.timeoutMs)
       this.agent.dispatch(
         {
           origin: req.url.origin,
@@ -349,25 +347,24 @@ function hostNotAllowed(url: URL, what: string): TaskOutcome {
 /**
  * Reads one response for `call` through undici's handler interface: the body is collected as
  * it arrives, with no stream or AbortSignal per call. Settles once: with the response, too-large
- * (the declared or read length passes `max`; the exchange is aborted), a timeout (aborted too)
- * or a network error.
+ * (the declared or read length passes `max`; the exchange is aborted), a timeout after
+ * `timeoutMs` (aborted too) or a network error.
  */
 class ResponseReader implements Dispatcher.DispatchHandler {
-  onSettled: () => void = () => {}
   private controller: Dispatcher.DispatchController | undefined
   private settled = false
   private status = 0
   private headers: ResponseHeaders = {}
   private readonly chunks: Buffer[] = []
   private size = 0
+  private readonly timer: NodeJS.Timeout
 
   constructor(
     private readonly settle: (result: CallResult) => void,
     private readonly max: number,
-  ) {}
-
-  timeOut(): void {
-    this.finish({ kind: 'timeout' })
+    timeoutMs: number,
+  ) {
+    this.timer = setTimeout(() => this.finish({ kind: 'timeout' }), timeoutMs)
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -406,7 +403,7 @@ class ResponseReader implements Dispatcher.DispatchHandler {
   private finish(result: CallResult): void {
     if (this.settled) return
     this.settled = true
-    this.onSettled()
+    clearTimeout(this.timer)
     this.settle(result)
     // Anything but a complete answer leaves the exchange unfinished: end it, freeing the socket.
     if (result.kind === 'too-large' || result.kind === 'timeout') {
