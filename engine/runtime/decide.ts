@@ -79,14 +79,6 @@ export function notifyChannels(effects: DecisionEffects): string[] {
   ]
 }
 
-/**
- * How long the engine that scheduled a push task owns its dispatch. Past that, any engine takes
- * it over (the owner died). The call itself is bounded by the task's timeout.
- */
-export function pushLeaseMs(timeoutSeconds: number | null | undefined): number {
-  return ((timeoutSeconds ?? 60) + 30) * 1000
-}
-
 /** A decision made and not yet written. */
 export interface DecisionPlan {
   readonly effects: DecisionEffects
@@ -297,10 +289,11 @@ class Decision {
         command.taskId,
       )
     }
+    // The dispatch lease of a push or callback task.
+    const leaseUntil = new Date(now + store.pushLeaseSeconds(command.timeoutSeconds) * 1000)
     if (kind === 'push') {
       // Kept on the frame's row (store.FramePushTask): no row of its own.
       const dispatched = this.dispatched(row, command, kind)
-      const leaseUntil = new Date(now + pushLeaseMs(command.timeoutSeconds))
       this.scheduledPush.set(row.id, { ...dispatched, leaseOwner: this.ctx.engineId, leaseUntil })
       this.effects.pushTasks.push(dispatched)
       return
@@ -319,7 +312,7 @@ class Decision {
       timeoutSeconds: command.timeoutSeconds ?? null,
       heartbeatSeconds: command.heartbeatSeconds ?? null,
       leaseOwner: kind === 'activity' ? null : this.ctx.engineId,
-      leaseUntil: kind === 'activity' ? null : new Date(now + pushLeaseMs(command.timeoutSeconds)),
+      leaseUntil: kind === 'activity' ? null : leaseUntil,
     }
     this.tasks.push(task)
     if (command.heartbeatSeconds !== undefined) {

@@ -57,6 +57,17 @@ export interface FrameRow {
   push?: FramePushTask | null | undefined
 }
 
+/**
+ * How long the engine that scheduled a push or callback task owns its dispatch: the task's
+ * timeout (60 s without one, the HTTP dispatcher's default) and a margin. Past that, any engine
+ * takes it over (the owner died). The call itself is bounded by the task's timeout.
+ */
+export const PUSH_LEASE = { defaultTimeoutSeconds: 60, marginSeconds: 30 } as const
+
+export function pushLeaseSeconds(timeoutSeconds: number | null | undefined): number {
+  return (timeoutSeconds ?? PUSH_LEASE.defaultTimeoutSeconds) + PUSH_LEASE.marginSeconds
+}
+
 /** A push task (function endpoint) kept on the row of the frame that waits for it. */
 export interface FramePushTask extends Pick<
   PushTask,
@@ -76,7 +87,7 @@ export function settleFrame(f: FrameRow): void {
 
 export type TimerReason = 'Wait' | 'Retry' | 'ExecutionTimeout' | 'TaskTimeout' | 'HeartbeatTimeout'
 
-/** A task attempt with a row of its own: activity and callback tasks (push tasks: FramePushTask). */
+/** A task attempt with a row of its own: an activity or callback task (push: FramePushTask). */
 export interface NewTask {
   readonly id: string
   readonly executionId: string
@@ -319,8 +330,9 @@ export async function writeDecision(db: Executor, w: WriteSet, checks: WriteChec
  * left behind, the new rows and the notifications. Outside a transaction the statement is its
  * own transaction: the decisions share one round trip and one commit. Answers the executions
  * whose decisions were refused (nothing of those is written): another decision came first, or
- * the decision answers a push task on a frame it does not change. Throws FencingError, with nothing written, when a task attempt or frame changed
- * although its execution's version did not.
+ * the decision answers a push task on a frame it does not change. Throws FencingError, with
+ * nothing written, when a task attempt or frame changed although its execution's version did
+ * not.
  */
 export async function writeDecisions(
   db: Executor,
@@ -332,14 +344,18 @@ export async function writeDecisions(
   )
   const refused = new Set<string>()
   const documents: object[] = []
+  const kept: WriteSet[] = []
   for (const d of sorted) {
     const document = decisionDocument(d)
-    if (document === undefined) refused.add(d.writeSet.executionId)
-    else documents.push(document)
+    if (document === undefined) {
+      refused.add(d.writeSet.executionId)
+    } else {
+      documents.push(document)
+      kept.push(d.writeSet)
+    }
   }
   if (documents.length > 0) {
-    // The new rows of a decision left out are not inserted: its execution is not written.
-    const doc = { decisions: documents, ...newRows(sorted.map((d) => d.writeSet)) }
+    const doc = { decisions: documents, ...newRows(kept) }
     const { rows } = await sql<{ refused: string[] }>`
       SELECT millrace_write_decisions(${JSON.stringify(doc)}::jsonb) AS refused`
       .execute(db)

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Executor } from './database.js'
-import type { PushTask } from './decisions.js'
+import { pushLeaseSeconds, PUSH_LEASE, type PushTask } from './decisions.js'
 import type { JsonValue } from './schema.js'
 
 /**
@@ -147,6 +147,7 @@ async function closePushTasks(trx: Executor, closes: readonly TaskClose[]): Prom
     lease_owner: c.guard.leaseOwner ?? null,
     dispatch_count: c.guard.dispatchCount ?? null,
   }))
+  // The id array lets the planner find the frames by key; the join pairs each with its close.
   const { rows: closed } = await sql<{ id: string }>`
     UPDATE frames AS f SET push_task = NULL, lease_owner = NULL, lease_until = NULL,
       dispatch_count = NULL
@@ -189,7 +190,8 @@ export async function takeExpiredPushTasks(
   }>`
     UPDATE frames AS f SET lease_owner = ${engineId}, dispatch_count = f.dispatch_count + 1,
       lease_until = clock_timestamp() + make_interval(secs =>
-        coalesce((f.push_task->>'timeout_seconds')::int, 60) + 30)
+        coalesce((f.push_task->>'timeout_seconds')::int, ${PUSH_LEASE.defaultTimeoutSeconds})
+          + ${PUSH_LEASE.marginSeconds})
     WHERE f.id IN (
       SELECT id FROM frames WHERE lease_until < clock_timestamp()
       ORDER BY lease_until LIMIT ${limit} FOR UPDATE SKIP LOCKED)
@@ -228,7 +230,7 @@ export async function takeExpiredPushTasks(
     .skipLocked()
     .execute()
   for (const r of rows) {
-    const leaseSeconds = (r.timeout_seconds ?? 60) + 30
+    const leaseSeconds = pushLeaseSeconds(r.timeout_seconds)
     await trx
       .updateTable('tasks')
       .set({
